@@ -1,0 +1,105 @@
+# suqiu: one hand-written Makefile.  `make run` and `make check` are the two commands a newcomer needs;
+# both install what is missing first (ops/deps.sh), so they work on a fresh Debian 12 machine.
+
+BUILD    ?= build
+CC       ?= cc
+PKGS      = libczmq libzmq libpq yaml-0.1 jansson libmicrohttpd
+OPT      ?= -O2 -g
+WARN      = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
+ALL_CFLAGS  = $(OPT) $(WARN) -Ilib $(EXTRA_INCLUDES) $(SANITIZE) $(CFLAGS)
+ALL_LDFLAGS = $(SANITIZE) $(LDFLAGS)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+LIB_SRC     = lib/sq_log.c lib/sq_config.c lib/sq_mdp.c lib/sq_mdp_client.c lib/sq_mdp_worker.c \
+              lib/sq_db.c lib/sq_envelope.c lib/sq_number.c
+BROKER_SRC  = broker/main.c broker/broker.c
+WORKER_SRC  = workers/main.c workers/intake.c workers/lookup.c workers/sweeper.c
+HOTLINE_SRC = adapters/hotline/main.c adapters/hotline/hotline.c
+CTL_SRC     = ctl/main.c ctl/migrate.c ctl/show.c
+TEST_SRC    = tests/check_main.c tests/test_log.c tests/test_config.c tests/test_mdp.c \
+              tests/test_envelope.c tests/test_number.c tests/test_broker.c tests/test_intake_db.c
+
+LIB       = $(BUILD)/libsuqiu.a
+BIN       = $(BUILD)/bin
+PROGRAMS  = $(BIN)/suqiu-broker $(BIN)/suqiu-worker $(BIN)/suqiu-hotline $(BIN)/suqiuctl
+TESTS     = $(BIN)/check_suqiu
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+.PHONY: all deps run stop check check-unit check-e2e check-asan bench clean db
+all: $(PROGRAMS) $(TESTS)
+
+$(BUILD)/obj/%.o: %.c $(wildcard lib/*.h broker/*.h workers/*.h adapters/*/*.h ctl/*.h tests/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	@$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(LIB): $(call obj,$(LIB_SRC))
+	@mkdir -p $(dir $@)
+	@echo "  AR    $@"
+	@ar rcs $@ $^
+
+$(BIN)/suqiu-broker: $(call obj,$(BROKER_SRC)) $(LIB)
+	@mkdir -p $(BIN)
+	@echo "  LINK  $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/suqiu-worker: $(call obj,$(WORKER_SRC)) $(LIB)
+	@mkdir -p $(BIN)
+	@echo "  LINK  $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/suqiu-hotline: $(call obj,$(HOTLINE_SRC)) $(LIB)
+	@mkdir -p $(BIN)
+	@echo "  LINK  $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/suqiuctl: $(call obj,$(CTL_SRC)) $(LIB)
+	@mkdir -p $(BIN)
+	@echo "  LINK  $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The broker's and the intake's logic are linked into the tests from their own objects,
+# never compiled twice.
+$(call obj,$(TEST_SRC)): EXTRA_INCLUDES = -Itests -Ibroker -Iworkers
+$(BIN)/check_suqiu: $(call obj,$(TEST_SRC)) $(call obj,broker/broker.c workers/intake.c) $(LIB)
+	@mkdir -p $(BIN)
+	@echo "  LINK  $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs check)
+
+deps:
+	@ops/deps.sh
+
+# Everything up: packages, build, private PostgreSQL, migrations, broker, workers, adapters.
+run: deps
+	@$(MAKE) --no-print-directory all
+	@ops/run.sh
+
+stop:
+	@ops/stop.sh
+
+db: deps
+	@$(MAKE) --no-print-directory all
+	@ops/pg.sh start
+
+# Unit suites (Check) and the database suite, then the integration tests with real processes.
+check: deps
+	@$(MAKE) --no-print-directory all
+	@ops/pg.sh start
+	@ops/check.sh $(BUILD)
+
+check-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
+	@ops/pg.sh start
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    ops/check.sh build-asan
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@ops/pg.sh start
+	@ops/bench.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan

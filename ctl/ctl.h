@@ -1,0 +1,14 @@
+/*  ctl: the verbs of suqiuctl, one function each.  Each takes the loaded config (borrowed)
+    and its own arguments (argv[0] is the verb), prints to stdout, reports errors on
+    stderr, and returns the process exit code (0 ok, 1 failure, 2 bad usage).
+*/
+#ifndef CTL_H
+#define CTL_H
+
+#include "sq_config.h"
+
+int ctl_migrate(const sq_config_t *config, int argc, char *argv[]);
+int ctl_show(const sq_config_t *config, int argc, char *argv[]);
+int ctl_list(const sq_config_t *config, int argc, char *argv[]);
+
+#endif

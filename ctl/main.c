@@ -1,0 +1,97 @@
+/*  suqiuctl: the command line for operators and supervisors.  One verb per call. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "sq_config.h"
+#include "sq_log.h"
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: suqiuctl [-c FILE] VERB [ARGS]\n"
+            "\n"
+            "  show NUMBER [--json]              a work order: its fields, state and history\n"
+            "                                    (every event with time and actor)\n"
+            "  list [--state STATE] [--limit N]  the newest work orders (default 50), e.g.\n"
+            "                                    --state received\n"
+            "  migrate [--dir DIR]               apply the sql/ migrations the database lacks\n"
+            "  config KEY                        print one config value, e.g. database.name\n"
+            "  help                              this text\n"
+            "\n"
+            "  -c, --config FILE  the configuration (default $SUQIU_CONFIG or config/hub.yaml)\n"
+            "States: received classified triage dispatched signed_for responded closed merged\n");
+}
+
+static int s_config_verb(const sq_config_t *config, int argc, char *argv[])
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: suqiuctl config SECTION.KEY\n");
+        return 2;
+    }
+    char *value = sq_config_get(config, argv[1]);
+    if (!value) {
+        fprintf(stderr, "suqiuctl config: no key \"%s\"\n", argv[1]);
+        return 2;
+    }
+    printf("%s\n", value);
+    free(value);
+    return 0;
+}
+
+int main(int argc, char *argv[])
+{
+    const char *config_path = sq_config_default_path();
+    int first = 1;
+    while (first < argc && argv[first][0] == '-') {
+        if ((strcmp(argv[first], "-c") == 0 || strcmp(argv[first], "--config") == 0)
+            && first + 1 < argc) {
+            config_path = argv[first + 1];
+            first += 2;
+        }
+        else if (strcmp(argv[first], "-h") == 0 || strcmp(argv[first], "--help") == 0) {
+            s_usage(stdout);
+            return 0;
+        }
+        else {
+            fprintf(stderr, "suqiuctl: unknown option \"%s\"\n", argv[first]);
+            s_usage(stderr);
+            return 2;
+        }
+    }
+    if (first >= argc) {
+        s_usage(stderr);
+        return 2;
+    }
+    const char *verb = argv[first];
+    if (strcmp(verb, "help") == 0) {
+        s_usage(stdout);
+        return 0;
+    }
+    sq_log_init("suqiuctl", SQ_LOG_WARN);
+    char error[1024];
+    sq_config_t *config = sq_config_load(config_path, error, sizeof error);
+    if (!config) {
+        fprintf(stderr, "suqiuctl: %s\n", error);
+        return 1;
+    }
+    int verb_argc = argc - first;
+    char **verb_argv = argv + first;
+    int rc;
+    if (strcmp(verb, "show") == 0)
+        rc = ctl_show(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "list") == 0)
+        rc = ctl_list(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "migrate") == 0)
+        rc = ctl_migrate(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "config") == 0)
+        rc = s_config_verb(config, verb_argc, verb_argv);
+    else {
+        fprintf(stderr, "suqiuctl: unknown verb \"%s\"\n", verb);
+        s_usage(stderr);
+        rc = 2;
+    }
+    sq_config_destroy(&config);
+    return rc;
+}

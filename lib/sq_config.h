@@ -1,0 +1,73 @@
+/*  sq_config: config/hub.yaml, loaded once at start into a typed struct.
+
+    The loader walks a table of known keys (section.key, type, range, default).
+    An unknown section or key, a duplicate, a value of the wrong type or out of
+    range stops start-up with one message that names file, line and key, e.g.
+        config/hub.yaml:14: broker.heartbeat_ms: must be a whole number from 100 to 60000, got "fast"
+    Every key has a default, so an empty file is a valid configuration.
+    The struct is read-only after loading; each process keeps its own copy.
+*/
+#ifndef SQ_CONFIG_H
+#define SQ_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+    char *path;                  //  the file it was loaded from
+    char *root;                  //  the project folder: the config file's folder's parent
+
+    char *database_conninfo;     //  libpq conninfo; "" = the private cluster under var/
+    char *database_name;         //  database name in the private cluster
+
+    char *broker_client_endpoint;
+    char *broker_worker_endpoint;
+    int broker_heartbeat_ms;
+    int broker_liveness;
+    int broker_queue_max;        //  requests queued per service before new ones are refused
+    int broker_request_ttl_ms;   //  a queued request older than this is dropped (client retries)
+
+    char *worker_services;       //  comma-separated services one worker process serves
+    int worker_sessions;         //  MDP sessions per process: requests that can be batched at once
+    int worker_batch_max;        //  most complaints committed in one transaction
+    int worker_batch_wait_ms;    //  how long a batch waits for company
+    int worker_sweep_interval_ms;
+    int worker_stale_after_s;    //  a complaint idle in its state this long is picked up again
+
+    char *hotline_address;
+    int hotline_port;
+    int hotline_threads;
+    int hotline_max_body_bytes;
+    int hotline_broker_timeout_ms;
+    int hotline_broker_retries;
+
+    int limits_title_max_chars;
+    int limits_content_max_chars;
+    int limits_field_max_chars;
+
+    char *log_level;
+} sq_config_t;
+
+//  Load and validate a config file.  Returns a new config (the caller's, free with
+//  sq_config_destroy) or NULL with a one-line message naming file, line and key in error.
+sq_config_t *sq_config_load(const char *path, char *error, size_t error_size);
+
+//  A config with every default; root is the current folder.  Never NULL.
+sq_config_t *sq_config_defaults(void);
+
+//  Free the config; safe on NULL and twice.
+void sq_config_destroy(sq_config_t **self_p);
+
+//  The conninfo to connect with: database.conninfo when set, the PG* environment when
+//  PGHOST is set, else the private cluster's socket under <root>/var/pgsock.
+//  Returns a new string, the caller's to free.
+char *sq_config_conninfo(const sq_config_t *self);
+
+//  The value of one key, "section.key", as text (the caller's to free), or NULL when there is
+//  no such key.
+char *sq_config_get(const sq_config_t *self, const char *dotted_key);
+
+//  The default config path: $SUQIU_CONFIG or "config/hub.yaml".  Borrowed.
+const char *sq_config_default_path(void);
+
+#endif

@@ -1,0 +1,39 @@
+/*  check_suqiu: runs every Check suite and prints Check's summary.
+    check_suqiu [SUITE...] runs only the named suites (e.g. check_suqiu config mdp). */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "suites.h"
+
+static const struct {
+    const char *name;
+    Suite *(*make)(void);
+} s_suites[] = {
+    {"log", test_log_suite},       {"config", test_config_suite},
+    {"mdp", test_mdp_suite},       {"envelope", test_envelope_suite},
+    {"number", test_number_suite}, {"broker", test_broker_suite},
+    {"intake_db", test_intake_db_suite},
+};
+
+int main(int argc, char *argv[])
+{
+    SRunner *runner = NULL;
+    for (size_t i = 0; i < sizeof s_suites / sizeof s_suites[0]; i++) {
+        bool wanted = argc < 2;
+        for (int a = 1; a < argc; a++)
+            wanted |= strcmp(argv[a], s_suites[i].name) == 0;
+        if (!wanted)
+            continue;
+        if (!runner)
+            runner = srunner_create(s_suites[i].make());
+        else
+            srunner_add_suite(runner, s_suites[i].make());
+    }
+    if (!runner)
+        return 2;
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,15 @@
+/*  suites: every Check suite in check_suqiu, one per module. */
+#ifndef SUITES_H
+#define SUITES_H
+
+#include <check.h>
+
+Suite *test_log_suite(void);
+Suite *test_config_suite(void);
+Suite *test_mdp_suite(void);
+Suite *test_envelope_suite(void);
+Suite *test_number_suite(void);
+Suite *test_broker_suite(void);
+Suite *test_intake_db_suite(void);
+
+#endif

@@ -1,0 +1,163 @@
+/*  test_envelope: what a hotline work order must look like, and the errors that name the field. */
+#include <string.h>
+
+#include "sq_envelope.h"
+#include "suites.h"
+
+static const sq_limits_t s_limits = {20, 100, 30};
+
+#define S_GOOD                                                                                     \
+    "\"line\":\"12345\",\"external_id\":\"HL-2026-0001\",\"caller_name\":\"张三\","                \
+    "\"phone\":\"138-0000-0000\",\"address\":\"城关镇人民路1号\",\"title\":\"学校食堂饭菜变质\","   \
+    "\"content\":\"多名学生呕吐。\\n请尽快处理\",\"operator_id\":\"1001\","                       \
+    "\"received_at\":\"2026-11-23T10:00:00+08:00\""
+
+//  Parse "{" S_GOOD extra "}" and expect the error on field.
+static void s_expect_field_error(const char *json, const char *field, const char *message)
+{
+    sq_field_error_t error = {"", ""};
+    json_t *envelope = sq_envelope_from_hotline(json, strlen(json), &s_limits, &error);
+    ck_assert_msg(envelope == NULL, "accepted: %s", json);
+    ck_assert_msg(strcmp(error.field, field) == 0, "field \"%s\" (%s), expected \"%s\" for %s",
+                  error.field, error.message, field, json);
+    ck_assert_msg(strstr(error.message, message) != NULL, "message \"%s\" lacks \"%s\"",
+                  error.message, message);
+}
+
+START_TEST(a_good_work_order_becomes_an_envelope)
+{
+    const char *json = "{" S_GOOD ",\"region\":\"城关镇\"}";
+    sq_field_error_t error;
+    json_t *envelope = sq_envelope_from_hotline(json, strlen(json), &s_limits, &error);
+    ck_assert_ptr_nonnull(envelope);
+    ck_assert_str_eq(json_string_value(json_object_get(envelope, "channel")), "hotline12345");
+    ck_assert_ptr_null(json_object_get(envelope, "line"));
+    ck_assert_str_eq(json_string_value(json_object_get(envelope, "title")), "学校食堂饭菜变质");
+    ck_assert_int_eq(sq_envelope_check(envelope, &s_limits, &error), 0);
+    json_decref(envelope);
+}
+END_TEST
+
+START_TEST(line_12315_and_numeric_line)
+{
+    const char *json = "{\"line\":12315,\"external_id\":\"X\",\"title\":\"t\",\"content\":\"c\","
+                       "\"operator_id\":\"7\",\"received_at\":\"2026-01-01T00:00:00Z\"}";
+    sq_field_error_t error;
+    json_t *envelope = sq_envelope_from_hotline(json, strlen(json), &s_limits, &error);
+    ck_assert_ptr_nonnull(envelope);
+    ck_assert_str_eq(json_string_value(json_object_get(envelope, "channel")), "hotline12315");
+    json_decref(envelope);
+}
+END_TEST
+
+START_TEST(bad_bodies_are_refused)
+{
+    s_expect_field_error("", "", "not valid JSON");
+    s_expect_field_error("[1,2]", "", "must be a JSON object");
+    s_expect_field_error("{\"line\":\"12345\"", "", "not valid JSON");
+    s_expect_field_error("{\"title\":\"\xff\xfe\"}", "", "not valid JSON");   //  not UTF-8
+    s_expect_field_error("{" S_GOOD ",\"title\":\"again\"}", "", "duplicate");
+}
+END_TEST
+
+START_TEST(each_field_is_checked)
+{
+    s_expect_field_error("{" S_GOOD ",\"colour\":\"red\"}", "colour", "is not a known field");
+    s_expect_field_error("{\"line\":\"110\",\"external_id\":\"A\"}", "line", "must be \"12345\" or \"12315\"");
+    s_expect_field_error("{\"external_id\":\"A\",\"title\":\"t\",\"content\":\"c\",\"operator_id\":\"1\","
+                         "\"received_at\":\"2026-01-01T00:00:00Z\"}", "line", "is required");
+    s_expect_field_error("{\"line\":\"12345\",\"external_id\":\"A\",\"title\":\"t\",\"content\":\"c\","
+                         "\"received_at\":\"2026-01-01T00:00:00Z\"}", "operator_id", "is required");
+    s_expect_field_error("{\"line\":\"12345\",\"external_id\":\"A\",\"content\":\"c\",\"operator_id\":\"1\","
+                         "\"received_at\":\"2026-01-01T00:00:00Z\"}", "title", "is required");
+    s_expect_field_error("{\"line\":\"12345\",\"external_id\":\"a b\",\"title\":\"t\",\"content\":\"c\","
+                         "\"operator_id\":\"1\",\"received_at\":\"2026-01-01T00:00:00Z\"}",
+                         "external_id", "only letters, digits");
+    s_expect_field_error("{\"line\":\"12345\",\"external_id\":\"A\",\"title\":\"  \",\"content\":\"c\","
+                         "\"operator_id\":\"1\",\"received_at\":\"2026-01-01T00:00:00Z\"}", "title", "blank");
+    s_expect_field_error("{\"line\":\"12345\",\"external_id\":\"A\",\"title\":\"a\\nb\",\"content\":\"c\","
+                         "\"operator_id\":\"1\",\"received_at\":\"2026-01-01T00:00:00Z\"}", "title", "one line");
+    s_expect_field_error("{\"line\":\"12345\",\"external_id\":\"A\",\"title\":\"t\",\"content\":\"c\\u0007\","
+                         "\"operator_id\":\"1\",\"received_at\":\"2026-01-01T00:00:00Z\"}", "content", "control character");
+    s_expect_field_error("{\"line\":\"12345\",\"external_id\":\"A\",\"title\":\"t\",\"content\":\"c\\u0000\","
+                         "\"operator_id\":\"1\",\"received_at\":\"2026-01-01T00:00:00Z\"}", "", "not valid JSON");
+    s_expect_field_error("{\"line\":\"12345\",\"external_id\":\"A\",\"title\":\"t\",\"content\":\"c\","
+                         "\"operator_id\":\"1\",\"received_at\":\"yesterday\"}", "received_at", "ISO-8601");
+    s_expect_field_error("{\"line\":\"12345\",\"external_id\":\"A\",\"title\":\"t\",\"content\":\"c\","
+                         "\"operator_id\":\"1\",\"received_at\":\"2126-01-01T00:00:00Z\"}", "received_at", "future");
+    s_expect_field_error("{\"line\":\"12345\",\"external_id\":\"A\",\"title\":\"t\",\"content\":\"c\","
+                         "\"operator_id\":\"1\",\"received_at\":\"2026-01-01T00:00:00Z\",\"phone\":\"call me\"}",
+                         "phone", "phone number");
+    s_expect_field_error("{\"line\":\"12345\",\"external_id\":\"A\",\"title\":\"t\",\"content\":\"c\","
+                         "\"operator_id\":\"1\",\"received_at\":\"2026-01-01T00:00:00Z\",\"phone\":12}",
+                         "phone", "must be a string");
+}
+END_TEST
+
+START_TEST(limits_count_characters_not_bytes)
+{
+    //  20 Chinese characters = 60 bytes: within a 20-character limit.
+    const char *twenty = "\"title\":\"一二三四五六七八九十一二三四五六七八九十\"";
+    const char *twenty_one = "\"title\":\"一二三四五六七八九十一二三四五六七八九十一\"";
+    char json[512];
+    snprintf(json, sizeof json, "{\"line\":\"12345\",\"external_id\":\"A\",%s,\"content\":\"c\","
+             "\"operator_id\":\"1\",\"received_at\":\"2026-01-01T00:00:00Z\"}", twenty);
+    sq_field_error_t error;
+    json_t *envelope = sq_envelope_from_hotline(json, strlen(json), &s_limits, &error);
+    ck_assert_msg(envelope != NULL, "%s: %s", error.field, error.message);
+    json_decref(envelope);
+    snprintf(json, sizeof json, "{\"line\":\"12345\",\"external_id\":\"A\",%s,\"content\":\"c\","
+             "\"operator_id\":\"1\",\"received_at\":\"2026-01-01T00:00:00Z\"}", twenty_one);
+    s_expect_field_error(json, "title", "longer than 20 characters");
+    ck_assert_uint_eq(sq_utf8_length("诉求ab"), 4);
+}
+END_TEST
+
+START_TEST(times_parse_strictly)
+{
+    int64_t when = 0;
+    ck_assert_int_eq(sq_time_parse("2026-11-23T10:00:00+08:00", &when), 0);
+    ck_assert_int_eq(when, 1795399200);   //  02:00:00 UTC
+    ck_assert_int_eq(sq_time_parse("2026-11-23T02:00:00Z", &when), 0);
+    ck_assert_int_eq(when, 1795399200);
+    ck_assert_int_eq(sq_time_parse("2026-11-23T02:00:00.123456Z", &when), 0);
+    ck_assert_int_eq(sq_time_parse("2024-02-29T00:00:00Z", &when), 0);
+    ck_assert_int_eq(sq_time_parse("2023-02-29T00:00:00Z", &when), -1);
+    ck_assert_int_eq(sq_time_parse("2026-11-23T10:00:00", &when), -1);   //  no zone
+    ck_assert_int_eq(sq_time_parse("2026-11-23T24:00:00Z", &when), -1);
+    ck_assert_int_eq(sq_time_parse("2026-11-23T10:00:00+0800", &when), -1);
+    ck_assert_int_eq(sq_time_parse("2026-11-23T10:00:00Zjunk", &when), -1);
+    ck_assert_int_eq(sq_time_parse("2026-13-23T10:00:00Z", &when), -1);
+}
+END_TEST
+
+START_TEST(envelopes_from_any_channel)
+{
+    sq_field_error_t error;
+    json_t *envelope = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s}}", "channel", "wechat",
+                                 "external_id", "MSG-1", "received_at", "2026-11-23T10:00:00+08:00",
+                                 "title", "t", "content", "c", "extra", "openid", "o1");
+    ck_assert_int_eq(sq_envelope_check(envelope, &s_limits, &error), 0);
+    json_object_set_new(envelope, "channel", json_string("fax"));
+    ck_assert_int_eq(sq_envelope_check(envelope, &s_limits, &error), -1);
+    ck_assert_str_eq(error.field, "channel");
+    json_decref(envelope);
+    ck_assert(sq_channel_known("email"));
+    ck_assert(!sq_channel_known(NULL));
+}
+END_TEST
+
+Suite *test_envelope_suite(void)
+{
+    Suite *suite = suite_create("envelope");
+    TCase *tc = tcase_create("envelope");
+    tcase_add_test(tc, a_good_work_order_becomes_an_envelope);
+    tcase_add_test(tc, line_12315_and_numeric_line);
+    tcase_add_test(tc, bad_bodies_are_refused);
+    tcase_add_test(tc, each_field_is_checked);
+    tcase_add_test(tc, limits_count_characters_not_bytes);
+    tcase_add_test(tc, times_parse_strictly);
+    tcase_add_test(tc, envelopes_from_any_channel);
+    suite_add_tcase(suite, tc);
+    return suite;
+}

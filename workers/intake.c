@@ -1,0 +1,179 @@
+/*  intake: validate envelopes and commit them in groups (see intake.h). */
+#include "intake.h"
+
+#include "sq_log.h"
+
+const sq_db_statement_t intake_statements[] = {
+    {"intake_batch", "SELECT idx, number, created FROM intake_batch($1::jsonb, $2)"},
+    {NULL, NULL},
+};
+
+//  One request held for the next commit.
+typedef struct {
+    sq_mdp_worker_t *session;   //  borrowed
+    zframe_t *reply_to;
+    json_t *envelope;
+    bool answered;
+} s_held_t;
+
+struct _intake_t {
+    sq_db_t *db;   //  borrowed
+    sq_limits_t limits;
+    int batch_max;
+    s_held_t *held;
+    size_t held_count;
+};
+
+intake_t *intake_new(sq_db_t *db, const sq_limits_t *limits, int batch_max)
+{
+    intake_t *self = (intake_t *) zmalloc(sizeof *self);
+    self->db = db;
+    self->limits = *limits;
+    self->batch_max = batch_max < 1 ? 1 : batch_max;
+    self->held = (s_held_t *) zmalloc(sizeof(s_held_t) * (size_t) self->batch_max);
+    return self;
+}
+
+static void s_release(intake_t *self)
+{
+    for (size_t i = 0; i < self->held_count; i++) {
+        zframe_destroy(&self->held[i].reply_to);
+        json_decref(self->held[i].envelope);
+    }
+    self->held_count = 0;
+}
+
+void intake_destroy(intake_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    intake_t *self = *self_p;
+    s_release(self);
+    free(self->held);
+    free(self);
+    *self_p = NULL;
+}
+
+//  Answer with a status and a JSON object (consumed).
+static void s_answer(sq_mdp_worker_t *session, zframe_t **reply_to, const char *status,
+                     json_t *object)
+{
+    char *text = json_dumps(object, JSON_COMPACT);
+    json_decref(object);
+    zmsg_t *body = zmsg_new();
+    zmsg_addstr(body, status);
+    zmsg_addstr(body, text ? text : "{}");
+    free(text);
+    sq_mdp_worker_reply(session, reply_to, &body);
+}
+
+static void s_answer_error(sq_mdp_worker_t *session, zframe_t **reply_to, const char *status,
+                           const char *field, const char *message)
+{
+    json_t *object = json_pack("{s:s}", "error", message);
+    if (field && *field)
+        json_object_set_new(object, "field", json_string(field));
+    s_answer(session, reply_to, status, object);
+}
+
+void intake_take(intake_t *self, sq_mdp_worker_t *session, zframe_t **reply_to, zmsg_t **body)
+{
+    assert(!intake_full(self));
+    zframe_t *frame = zmsg_first(*body);
+    json_t *envelope = NULL;
+    sq_field_error_t error = {"", ""};
+    if (!frame || zmsg_size(*body) != 1)
+        snprintf(error.message, sizeof error.message, "the request must be one frame");
+    else {
+        json_error_t parse_error;
+        envelope = json_loadb((const char *) zframe_data(frame), zframe_size(frame),
+                              JSON_REJECT_DUPLICATES, &parse_error);
+        if (!envelope)
+            snprintf(error.message, sizeof error.message, "not valid JSON: %s", parse_error.text);
+        else if (sq_envelope_check(envelope, &self->limits, &error)) {
+            json_decref(envelope);
+            envelope = NULL;
+        }
+    }
+    zmsg_destroy(body);
+    if (!envelope) {
+        sq_warn("refused an envelope: %s%s%s", error.field, *error.field ? ": " : "", error.message);
+        s_answer_error(session, reply_to, "400", error.field, error.message);
+        return;
+    }
+    s_held_t *held = &self->held[self->held_count++];
+    held->session = session;
+    held->reply_to = *reply_to;
+    *reply_to = NULL;
+    held->envelope = envelope;
+    held->answered = false;
+}
+
+size_t intake_pending(intake_t *self)
+{
+    return self->held_count;
+}
+
+bool intake_full(intake_t *self)
+{
+    return self->held_count >= (size_t) self->batch_max;
+}
+
+//  Commit held[first .. first+count) in one statement and answer them.  Returns the
+//  number committed, or -1 when the statement failed (nothing answered).
+static int s_commit(intake_t *self, size_t first, size_t count)
+{
+    json_t *array = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append(array, self->held[first + i].envelope);
+    char *text = json_dumps(array, JSON_COMPACT);
+    json_decref(array);
+    const char *values[] = {text, INTAKE_SERVICE};
+    PGresult *result = sq_db_exec(self->db, "intake_batch", 2, values);
+    free(text);
+    if (!result)
+        return -1;
+    int rows = PQntuples(result);
+    for (int row = 0; row < rows; row++) {
+        size_t index = (size_t) atoi(PQgetvalue(result, row, 0));
+        if (index >= count)
+            continue;
+        s_held_t *held = &self->held[first + index];
+        const char *number = PQgetvalue(result, row, 1);
+        bool created = PQgetvalue(result, row, 2)[0] == 't';
+        const char *channel = json_string_value(json_object_get(held->envelope, "channel"));
+        const char *external_id = json_string_value(json_object_get(held->envelope, "external_id"));
+        sq_info("%s complaint=%s channel=%s external_id=%s", created ? "committed" : "repeat",
+                number, channel, external_id);
+        s_answer(held->session, &held->reply_to, created ? "201" : "200",
+                 json_pack("{s:s, s:s, s:s}", "number", number, "channel", channel,
+                           "external_id", external_id));
+        held->answered = true;
+    }
+    PQclear(result);
+    return rows;
+}
+
+int intake_flush(intake_t *self)
+{
+    if (self->held_count == 0)
+        return 0;
+    int committed = s_commit(self, 0, self->held_count);
+    if (committed < 0 && self->held_count > 1) {
+        sq_warn("a batch of %zu failed; committing them one by one", self->held_count);
+        committed = 0;
+        for (size_t i = 0; i < self->held_count; i++) {
+            int one = s_commit(self, i, 1);
+            if (one > 0)
+                committed += one;
+        }
+    }
+    for (size_t i = 0; i < self->held_count; i++) {
+        s_held_t *held = &self->held[i];
+        if (!held->answered)
+            s_answer_error(held->session, &held->reply_to, "503", NULL,
+                           "the hub could not commit this complaint; retry with the same key");
+    }
+    s_release(self);
+    return committed > 0 ? committed : (committed == 0 ? 0 : -1);
+}

@@ -1,0 +1,36 @@
+/*  sweeper: drive complaints from what PostgreSQL holds, not from messages that may be lost.
+
+    Every pass looks for open complaints that have sat in their state longer than
+    stale_after_s (an index-only walk of the partial index on open complaints) and hands
+    each to the service that drives its next stage, as an MDP request ["sweep", NUMBER]:
+        received   -> suqiu.classify
+        classified -> suqiu.route
+        dispatched, signed_for, responded -> suqiu.deadline
+    only when the broker says (MMI) that a worker serves it.  Those services must be
+    idempotent: a complaint is handed on again after another stale_after_s while it stays.
+    Replies are read and dropped.
+*/
+#ifndef SWEEPER_H
+#define SWEEPER_H
+
+#include "sq_db.h"
+
+typedef struct _sweeper_t sweeper_t;
+
+//  The prepared statements the sweeper needs; add them to the process's table.
+extern const sq_db_statement_t sweeper_statements[];
+
+//  A sweeper using db (borrowed) and the broker's client endpoint (copied).  NULL (logged)
+//  when the endpoint is unusable.
+sweeper_t *sweeper_new(sq_db_t *db, const char *broker_endpoint, int stale_after_s);
+
+//  Free; safe twice.
+void sweeper_destroy(sweeper_t **self_p);
+
+//  One pass.  Returns how many complaints were handed on, or -1 (logged) on a database error.
+int sweeper_run(sweeper_t *self);
+
+//  The service that drives the next stage after state, or NULL.  Static.
+const char *sweeper_next_service(const char *state);
+
+#endif
