@@ -12,7 +12,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 LIB_SRC     = lib/sq_log.c lib/sq_config.c lib/sq_mdp.c lib/sq_mdp_client.c lib/sq_mdp_worker.c \
-              lib/sq_db.c lib/sq_envelope.c lib/sq_number.c
+              lib/sq_db.c lib/sq_envelope.c lib/sq_number.c lib/sq_program.c
 BROKER_SRC  = broker/main.c broker/broker.c
 WORKER_SRC  = workers/main.c workers/intake.c workers/lookup.c workers/sweeper.c
 HOTLINE_SRC = adapters/hotline/main.c adapters/hotline/hotline.c
@@ -27,7 +27,7 @@ TESTS     = $(BIN)/check_suqiu
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all deps run stop check check-unit check-e2e check-asan bench clean db
+.PHONY: all deps run stop check check-asan check-valgrind bench clean db
 all: $(PROGRAMS) $(TESTS)
 
 $(BUILD)/obj/%.o: %.c $(wildcard lib/*.h broker/*.h workers/*.h adapters/*/*.h ctl/*.h tests/*.h)
@@ -73,31 +73,37 @@ deps:
 
 # Everything up: packages, build, private PostgreSQL, migrations, broker, workers, adapters.
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@ops/run.sh
 
 stop:
 	@ops/stop.sh
 
 db: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@ops/pg.sh start
 
 # Unit suites (Check) and the database suite, then the integration tests with real processes.
 check: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@ops/pg.sh start
 	@ops/check.sh $(BUILD)
 
 check-asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	@$(MAKE) -s --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
 	@ops/pg.sh start
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    ops/check.sh build-asan
 
+# The Check suites in one process under valgrind: any memory error or definite leak fails.
+check-valgrind: deps
+	@$(MAKE) -s --no-print-directory all
+	@ops/pg.sh start
+	@ops/check.sh $(BUILD) --valgrind
+
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@ops/pg.sh start
 	@ops/bench.sh $(BUILD)
 

@@ -59,6 +59,10 @@ for _ in $(seq 1 "$WORKERS"); do "$BIN/suqiu-worker" -c "$WORK/hub.yaml" 2>>"$WO
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$http_port/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
 wrk -t 2 -c "$CONNECTIONS" -d "${SECONDS_EACH}s" --latency -s "$ROOT/ops/bench/post_workorder.lua" \
     "http://127.0.0.1:$http_port" -- "$$" >"$WORK/wrk.txt"
+# Stop the hub first, so that nothing commits while we count.
+for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+wait "${pids[@]}" 2>/dev/null || true
+pids=()
 committed=$("${PSQL[@]}" -d "$DB" -Atc "SELECT count(*) FROM complaint")
 events=$("${PSQL[@]}" -d "$DB" -Atc "SELECT count(*) FROM complaint_event")
 sent=$(awk '/requests in/ {print $1}' "$WORK/wrk.txt")

@@ -5,6 +5,7 @@
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 BUILD_DIR=${1:-build}
+MODE=${2:-}
 cd "$ROOT"
 export SUQIU_BIN="$ROOT/$BUILD_DIR/bin"
 export PGHOST="$PGSOCK_DIR" PGUSER=suqiu
@@ -15,8 +16,16 @@ export PGHOST="$PGSOCK_DIR" PGUSER=suqiu
 PGDATABASE=suqiu_check "$SUQIU_BIN/suqiuctl" -c "$CONFIG" migrate >/dev/null || exit 1
 
 failed=0
+export SUQIU_TEST_DB="host=$PGSOCK_DIR user=suqiu dbname=suqiu_check"
+if [ "$MODE" = --valgrind ]; then
+    echo "== unit and database suites (Check) under valgrind"
+    CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+        "$SUQIU_BIN/check_suqiu" || failed=1
+    "$PG_BINDIR/psql" -q -d postgres -c "DROP DATABASE IF EXISTS suqiu_check" >/dev/null 2>&1
+    exit $failed
+fi
 echo "== unit and database suites (Check)"
-SUQIU_TEST_DB="host=$PGSOCK_DIR user=suqiu dbname=suqiu_check" "$SUQIU_BIN/check_suqiu" || failed=1
+"$SUQIU_BIN/check_suqiu" || failed=1
 
 echo "== integration tests (real PostgreSQL, broker, workers, adapter; python3-zmq and HTTP clients)"
 /usr/bin/python3 "$ROOT/tests/e2e/run.py" || failed=1

@@ -55,8 +55,8 @@ CREATE TABLE complaint (
     CONSTRAINT complaint_idempotency UNIQUE (channel, external_id)
 );
 
--- The sweeper looks for open complaints that sat too long in their state.
-CREATE INDEX complaint_open_by_state_since ON complaint (state_since)
+-- The sweeper walks open complaints that sat too long in their state, oldest first.
+CREATE INDEX complaint_open_by_state_since ON complaint (state_since, id)
     WHERE state NOT IN ('closed', 'merged');
 
 CREATE TABLE complaint_detail (
@@ -217,13 +217,16 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT complaint_json(id) FROM complaint WHERE channel = p_channel AND external_id = p_external_id
 $$;
 
--- Open complaints idle in their state since before p_before, oldest first, for the sweeper.
-CREATE FUNCTION complaint_stale(p_before timestamptz, p_limit int)
-RETURNS TABLE (number text, state text, state_since timestamptz)
+-- Open complaints in one of p_states, idle in it since before p_before, in (state_since, id)
+-- order after the cursor (p_after_since, p_after_id): the sweeper pages through them all.
+CREATE FUNCTION complaint_stale(p_before timestamptz, p_states text[], p_after_since timestamptz,
+                                p_after_id bigint, p_limit int)
+RETURNS TABLE (id bigint, number text, state text, state_since timestamptz)
 LANGUAGE sql STABLE AS $$
-    SELECT c.number, c.state, c.state_since FROM complaint c
-    WHERE c.state NOT IN ('closed', 'merged') AND c.state_since < p_before
-    ORDER BY c.state_since LIMIT p_limit
+    SELECT c.id, c.number, c.state, c.state_since FROM complaint c
+    WHERE c.state NOT IN ('closed', 'merged') AND c.state = ANY (p_states)
+      AND c.state_since < p_before AND (c.state_since, c.id) > (p_after_since, p_after_id)
+    ORDER BY c.state_since, c.id LIMIT p_limit
 $$;
 
 -- The newest complaints, optionally in one state, for `suqiuctl list`.

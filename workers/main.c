@@ -4,28 +4,17 @@
     intake can commit many requests in one transaction, a timer for heartbeats and the
     sweeper.  Which services it serves comes from worker.services in the config.
 */
-#include <getopt.h>
-
 #include "intake.h"
 #include "lookup.h"
 #include "sq_config.h"
 #include "sq_db.h"
 #include "sq_log.h"
 #include "sq_mdp_worker.h"
+#include "sq_program.h"
 #include "sweeper.h"
 
 #define S_LOOKUP_SESSIONS 4
-
-static void s_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: suqiu-worker [-c FILE] [-v] [--help]\n"
-            "Serve the services named in worker.services (suqiu.intake, suqiu.lookup) through\n"
-            "the MDP broker, and hand stale complaints to their next stage.\n"
-            "  -c, --config FILE  the configuration (default $SUQIU_CONFIG or config/hub.yaml)\n"
-            "  -v, --verbose      log debug lines\n"
-            "  -h, --help         this text\n");
-}
+#define S_STATEMENTS_MAX 16
 
 //  Everything the loop needs, built in order by main and destroyed in reverse.
 typedef struct {
@@ -143,46 +132,27 @@ static void s_run(s_worker_t *self)
 
 int main(int argc, char *argv[])
 {
-    const char *config_path = sq_config_default_path();
-    bool verbose = false;
-    static struct option options[] = {{"config", required_argument, NULL, 'c'},
-                                      {"verbose", no_argument, NULL, 'v'},
-                                      {"help", no_argument, NULL, 'h'},
-                                      {NULL, 0, NULL, 0}};
-    int option;
-    while ((option = getopt_long(argc, argv, "c:vh", options, NULL)) != -1) {
-        switch (option) {
-        case 'c': config_path = optarg; break;
-        case 'v': verbose = true; break;
-        case 'h': s_usage(stdout); return 0;
-        default: s_usage(stderr); return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "suqiu-worker: unexpected argument \"%s\"\n", argv[optind]);
-        s_usage(stderr);
-        return 2;
-    }
-    char error[1024];
-    sq_config_t *config = sq_config_load(config_path, error, sizeof error);
-    if (!config) {
-        fprintf(stderr, "suqiu-worker: %s\n", error);
-        return 1;
-    }
+    int exit_code;
+    sq_config_t *config = sq_program_start(
+        argc, argv, "suqiu-worker",
+        "Serve the services named in worker.services (suqiu.intake, suqiu.lookup) through\n"
+        "the MDP broker, and hand stale complaints to their next stage.",
+        &exit_code);
+    if (!config)
+        return exit_code;
     if (s_check_services(config)) {
         sq_config_destroy(&config);
         return 1;
     }
-    sq_log_level_t level = SQ_LOG_INFO;
-    sq_log_level_parse(config->log_level, &level);
-    sq_log_init("suqiu-worker", verbose ? SQ_LOG_DEBUG : level);
-
-    static sq_db_statement_t statements[16];
+    //  One table of prepared statements for the process: each module's, end to end.
+    sq_db_statement_t statements[S_STATEMENTS_MAX + 1] = {{NULL, NULL}};
     size_t statement_count = 0;
     const sq_db_statement_t *tables[] = {intake_statements, lookup_statements, sweeper_statements};
-    for (size_t t = 0; t < 3; t++)
-        for (const sq_db_statement_t *s = tables[t]; s->name; s++)
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        for (const sq_db_statement_t *s = tables[t]; s->name; s++) {
+            assert(statement_count < S_STATEMENTS_MAX);
             statements[statement_count++] = *s;
+        }
 
     s_worker_t self = {.config = config};
     char *conninfo = sq_config_conninfo(config);

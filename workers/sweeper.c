@@ -7,12 +7,15 @@
 #include "sq_mdp.h"
 #include "sq_mdp_client.h"
 
-#define S_BATCH 200          //  most complaints looked at in one pass
+#define S_PAGE 200              //  rows read per query
+#define S_MAX_PER_PASS 2000     //  most complaints handed on in one pass; the next goes on
+#define S_MAX_READ_PER_PASS 20000   //  most rows read in one pass, handed on or not
 #define S_MMI_TIMEOUT_MS 500
 
 const sq_db_statement_t sweeper_statements[] = {
     {"sweeper_stale",
-     "SELECT number, state FROM complaint_stale(now() - make_interval(secs => $1::int), $2::int)"},
+     "SELECT id, number, state, state_since FROM complaint_stale("
+     "now() - make_interval(secs => $1::int), $2::text[], $3::timestamptz, $4::bigint, $5::int)"},
     {NULL, NULL},
 };
 
@@ -31,6 +34,8 @@ struct _sweeper_t {
     zsock_t *handoff;          //  DEALER for fire-and-forget requests
     int stale_after_s;
     zhash_t *handed_at;        //  number -> when it was last handed on (mono ms)
+    char cursor_since[64];     //  where the walk goes on: (state_since, id) of the last row
+    char cursor_id[24];
 };
 
 const char *sweeper_next_service(const char *state)
@@ -47,6 +52,8 @@ sweeper_t *sweeper_new(sq_db_t *db, const char *broker_endpoint, int stale_after
     self->db = db;
     self->stale_after_s = stale_after_s;
     self->handed_at = zhash_new();
+    snprintf(self->cursor_since, sizeof self->cursor_since, "-infinity");
+    snprintf(self->cursor_id, sizeof self->cursor_id, "0");
     self->mmi = sq_mdp_client_new(broker_endpoint, S_MMI_TIMEOUT_MS, 1);
     self->handoff = zsock_new(ZMQ_DEALER);
     if (!self->mmi || !self->handoff || zsock_connect(self->handoff, "%s", broker_endpoint)) {
@@ -114,44 +121,76 @@ static void s_forget_old(sweeper_t *self, int64_t now)
     zlist_destroy(&numbers);
 }
 
+//  The states whose next service has a worker now, as a PostgreSQL array literal
+//  ("{received,classified}"), or NULL when none has.  The caller frees it.
+static char *s_served_states(sweeper_t *self)
+{
+    zhash_t *asked = zhash_new();   //  service -> "yes"/"no": each asked once a pass
+    char *states = NULL;
+    for (size_t i = 0; i < sizeof s_next_stage / sizeof s_next_stage[0]; i++) {
+        const char *answer = (const char *) zhash_lookup(asked, s_next_stage[i].service);
+        if (!answer) {
+            answer = s_service_served(self, s_next_stage[i].service) ? "yes" : "no";
+            zhash_insert(asked, s_next_stage[i].service, (void *) answer);
+        }
+        if (streq(answer, "no"))
+            continue;
+        char *longer = zsys_sprintf("%s%s%s", states ? states : "", states ? "," : "",
+                                    s_next_stage[i].state);
+        zstr_free(&states);
+        states = longer;
+    }
+    zhash_destroy(&asked);
+    char *literal = states ? zsys_sprintf("{%s}", states) : NULL;
+    zstr_free(&states);
+    return literal;
+}
+
 int sweeper_run(sweeper_t *self)
 {
     s_drain(self);
     int64_t now = zclock_mono();
     s_forget_old(self, now);
-    char stale_after[16], limit[16];
+    char *states = s_served_states(self);
+    if (!states)
+        return 0;   //  no next stage has a worker yet: nothing can be handed on
+    char stale_after[16], page[16];
     snprintf(stale_after, sizeof stale_after, "%d", self->stale_after_s);
-    snprintf(limit, sizeof limit, "%d", S_BATCH);
-    const char *values[] = {stale_after, limit};
-    PGresult *result = sq_db_exec(self->db, "sweeper_stale", 2, values);
-    if (!result)
-        return -1;
-    int handed = 0, waiting = 0;
-    zhash_t *served = zhash_new();   //  service -> "yes"/"no", asked once per pass
-    for (int row = 0; row < PQntuples(result); row++) {
-        const char *number = PQgetvalue(result, row, 0);
-        const char *service = sweeper_next_service(PQgetvalue(result, row, 1));
-        if (!service || zhash_lookup(self->handed_at, number))
-            continue;
-        const char *answer = (const char *) zhash_lookup(served, service);
-        if (!answer) {
-            answer = s_service_served(self, service) ? "yes" : "no";
-            zhash_insert(served, service, (void *) answer);
+    snprintf(page, sizeof page, "%d", S_PAGE);
+    int handed = 0, read = 0;
+    bool walked_to_end = false;
+    while (handed < S_MAX_PER_PASS && read < S_MAX_READ_PER_PASS && !walked_to_end) {
+        const char *values[] = {stale_after, states, self->cursor_since, self->cursor_id, page};
+        PGresult *result = sq_db_exec(self->db, "sweeper_stale", 5, values);
+        if (!result) {
+            free(states);
+            return -1;
         }
-        if (streq(answer, "no")) {
-            waiting++;
-            continue;
+        int rows = PQntuples(result);
+        read += rows;
+        for (int row = 0; row < rows; row++) {
+            const char *number = PQgetvalue(result, row, 1);
+            const char *service = sweeper_next_service(PQgetvalue(result, row, 2));
+            snprintf(self->cursor_id, sizeof self->cursor_id, "%s", PQgetvalue(result, row, 0));
+            snprintf(self->cursor_since, sizeof self->cursor_since, "%s",
+                     PQgetvalue(result, row, 3));
+            if (!service || zhash_lookup(self->handed_at, number))
+                continue;
+            s_hand_on(self, service, number);
+            zhash_insert(self->handed_at, number, (void *) (intptr_t) now);
+            sq_debug("handed complaint=%s to %s", number, service);
+            handed++;
         }
-        s_hand_on(self, service, number);
-        zhash_insert(self->handed_at, number, (void *) (intptr_t) now);
-        sq_debug("handed complaint=%s to %s", number, service);
-        handed++;
+        PQclear(result);
+        //  A short page is the end: the next walk starts again from the oldest.
+        if (rows < S_PAGE) {
+            walked_to_end = true;
+            snprintf(self->cursor_since, sizeof self->cursor_since, "-infinity");
+            snprintf(self->cursor_id, sizeof self->cursor_id, "0");
+        }
     }
-    PQclear(result);
-    zhash_destroy(&served);
+    free(states);
     if (handed)
         sq_info("sweeper handed %d stale complaints to their next stage", handed);
-    if (waiting)
-        sq_debug("sweeper: %d stale complaints wait for a service that has no worker yet", waiting);
     return handed;
 }

@@ -1,13 +1,16 @@
 /*  sweeper: drive complaints from what PostgreSQL holds, not from messages that may be lost.
 
-    Every pass looks for open complaints that have sat in their state longer than
-    stale_after_s (an index-only walk of the partial index on open complaints) and hands
-    each to the service that drives its next stage, as an MDP request ["sweep", NUMBER]:
+    Every pass asks the broker (MMI) which next-stage services have a worker, then walks
+    the open complaints in those stages that have sat in their state longer than
+    stale_after_s, oldest first, through the partial index on open complaints, and hands
+    each to the service that drives its next stage as an MDP request ["sweep", NUMBER]:
         received   -> suqiu.classify
         classified -> suqiu.route
         dispatched, signed_for, responded -> suqiu.deadline
-    only when the broker says (MMI) that a worker serves it.  Those services must be
-    idempotent: a complaint is handed on again after another stale_after_s while it stays.
+    The walk keeps its place between passes (a keyset cursor on state_since, id), so a
+    pass does bounded work and every stale complaint is reached in turn.  Those services
+    must be idempotent: a complaint is handed on again after another stale_after_s while
+    it stays where it is.
     Replies are read and dropped.
 */
 #ifndef SWEEPER_H

@@ -1,0 +1,593 @@
+"""The end-to-end harness: a whole suqiu hub (a fresh database in the private PostgreSQL
+cluster, the broker, workers and the hotline adapter as real processes on free ports)
+started for a test and torn down after it.  Standard library and python3-zmq only; run
+with Debian's /usr/bin/python3.
+
+    with Hub(workers=1) as hub:
+        status, answer = hub.post(order("X-1"))
+        rows = hub.sql("SELECT number FROM complaint")
+
+Processes never outlive the tests: every child gets PR_SET_PDEATHSIG (SIGKILL) so that it
+dies with the test process even when that is killed outright, stop() runs from
+try/finally (or the with block) and from atexit, and SIGTERM to the test process runs
+those.  The binaries come from $SUQIU_BIN (default build/bin of this checkout).
+"""
+import atexit
+import ctypes
+import datetime
+import glob
+import http.client
+import itertools
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PGSOCK = os.path.join(ROOT, "var", "pgsock")
+PGUSER = "suqiu"
+SQL_DIR = os.path.join(ROOT, "sql")
+DEFAULT_PORTS = {5555, 5556, 8081}
+PROGRAMS = ("suqiu-broker", "suqiu-worker", "suqiu-hotline", "suqiuctl")
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                   "ThreadSanitizer", "AddressSanitizer:DEADLYSIGNAL")
+
+
+def _find_psql():
+    preferred = "/usr/lib/postgresql/15/bin/psql"
+    if os.access(preferred, os.X_OK):
+        return preferred
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))
+    return found[-1] if found else "psql"
+
+
+PSQL = _find_psql()
+
+
+def bin_dir():
+    """The folder of the programs: $SUQIU_BIN (relative to this checkout when relative)."""
+    folder = os.environ.get("SUQIU_BIN") or os.path.join(ROOT, "build", "bin")
+    if not os.path.isabs(folder):
+        folder = os.path.join(ROOT, folder) if not os.path.isdir(folder) else os.path.abspath(folder)
+    return folder
+
+
+def program(name):
+    return os.path.join(bin_dir(), name)
+
+
+# One folder for the logs of this run; run.py removes it when everything passed.
+RUN_DIR = tempfile.mkdtemp(prefix="suqiu-e2e-%d-" % os.getpid())
+
+
+# --------------------------------------------------------------------------------------
+# Processes that die with us
+
+# The parent-death signal is sent when the thread that forked exits, so children are
+# started from the main thread only.  setpriv(1) sets it and then execs the program (same
+# pid), which keeps Python code out of the forked child while other threads run; without
+# setpriv, prctl is called from a preexec_fn.
+_SETPRIV = shutil.which("setpriv")
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _dying_with_us(args):
+    """(args, preexec_fn) that make the program die when this process dies."""
+    if _SETPRIV:
+        return [_SETPRIV, "--pdeathsig", "KILL", "--"] + list(args), None
+    return list(args), _die_with_parent
+
+
+def spawn(args, log_path, env=None):
+    """Start a program with stdout and stderr appended to log_path."""
+    args, preexec = _dying_with_us(args)
+    log = open(log_path, "ab")
+    try:
+        return subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, env=env, cwd=ROOT,
+                                preexec_fn=preexec)
+    finally:
+        log.close()
+
+
+def run(args, timeout=30, env=None, input=None):
+    """Run a program to its end; returns CompletedProcess with text stdout and stderr."""
+    args, preexec = _dying_with_us(args)
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env,
+                          input=input, cwd=ROOT, preexec_fn=preexec)
+
+
+def terminate(processes, grace=5.0):
+    """SIGTERM every live process, then SIGKILL what is left after grace seconds."""
+    live = [p for p in processes if p is not None and p.poll() is None]
+    for p in live:
+        try:
+            p.send_signal(signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + grace
+    for p in live:
+        try:
+            p.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+# --------------------------------------------------------------------------------------
+# PostgreSQL
+
+def pg_env():
+    env = dict(os.environ)
+    env.update(PGHOST=PGSOCK, PGUSER=PGUSER)
+    for name in ("PGDATABASE", "PGPORT", "PGPASSWORD", "PGSERVICE", "PGOPTIONS"):
+        env.pop(name, None)
+    return env
+
+
+class SqlError(Exception):
+    pass
+
+
+def psql(query, database="postgres", timeout=30):
+    """Run one SQL text through psql -At; returns the rows as tuples of str (NULL is '')."""
+    result = subprocess.run(
+        [PSQL, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-F", "\x1f", "-d", database,
+         "-c", query], capture_output=True, text=True, timeout=timeout, env=pg_env())
+    if result.returncode != 0:
+        raise SqlError("psql on %s: %s\n%s" % (database, query, result.stderr.strip()))
+    return [tuple(line.split("\x1f")) for line in result.stdout.splitlines() if line != ""]
+
+
+def quote_ident(name):
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
+def wait_for_server(timeout=20.0):
+    """Wait until the private cluster accepts connections (it may be starting up, or
+    restarted by someone else); raise SqlError after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            psql("SELECT 1", timeout=10)
+            return
+        except SqlError as error:
+            transient = any(text in str(error) for text in (
+                "starting up", "shutting down", "No such file", "Connection refused",
+                "in recovery"))
+            if not transient or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _drop_orphan_databases():
+    """Drop suqiu_e2e_<pid>_<n> databases left by test runs that no longer exist: the pid
+    is gone, the database accepts connections and nobody is connected to it."""
+    for (name,) in psql(
+            "SELECT d.datname FROM pg_database d WHERE d.datname LIKE 'suqiu\\_e2e\\_%' "
+            "AND d.datallowconn AND NOT EXISTS "
+            "(SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)"):
+        parts = name.split("_")
+        try:
+            pid = int(parts[2])
+        except (IndexError, ValueError):
+            continue
+        if pid == os.getpid():
+            continue
+        try:
+            os.kill(pid, 0)
+            continue            # that run is still going
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % quote_ident(name))
+
+
+# --------------------------------------------------------------------------------------
+# Ports, orders, HTTP
+
+def free_ports(count):
+    """count distinct free TCP ports on 127.0.0.1, never suqiu's default ones."""
+    sockets, ports = [], []
+    try:
+        while len(ports) < count:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            sockets.append(s)
+            port = s.getsockname()[1]
+            if port not in DEFAULT_PORTS and port not in ports:
+                ports.append(port)
+    finally:
+        for s in sockets:
+            s.close()
+    return ports
+
+
+_ids = itertools.count(1)
+
+
+def unique_id(prefix="E2E"):
+    """An external_id nobody has used: prefix, pid, a counter and the time."""
+    return "%s-%d-%d-%d" % (prefix, os.getpid(), next(_ids), int(time.time() * 1000) % 100000000)
+
+
+SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
+
+
+def now_shanghai():
+    """Now as ISO-8601 in +08:00 without fraction, the form the hub gives back."""
+    return datetime.datetime.now(SHANGHAI).replace(microsecond=0).isoformat()
+
+
+def order(external_id=None, line="12345", **fields):
+    """A valid hotline work order (the body of POST /v1/workorders)."""
+    body = {
+        "line": line,
+        "external_id": external_id or unique_id(),
+        "caller_name": "张三",
+        "phone": "13800000000",
+        "address": "城关镇人民路1号",
+        "title": "小区噪音扰民",
+        "content": "夜间施工噪音，持续到凌晨两点。",
+        "operator_id": "1001",
+        "received_at": now_shanghai(),
+    }
+    body.update(fields)
+    return body
+
+
+class Response:
+    def __init__(self, status, headers, raw):
+        self.status = status
+        self.headers = headers
+        self.raw = raw
+        try:
+            self.json = json.loads(raw.decode("utf-8")) if raw else None
+        except (UnicodeDecodeError, ValueError):
+            self.json = None
+
+    def header(self, name):
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+
+def http_request(port, method, path, body=None, headers=None, timeout=30, chunked=False):
+    """One HTTP request on a new connection; returns a Response.  body: bytes, str, a
+    dict (sent as JSON), or an iterable of bytes with chunked=True."""
+    headers = dict(headers or {})
+    if isinstance(body, dict):
+        body = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        headers.setdefault("Content-Type", "application/json")
+    elif isinstance(body, str):
+        body = body.encode("utf-8")
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers, encode_chunked=chunked)
+        response = connection.getresponse()
+        return Response(response.status, response.getheaders(), response.read())
+    finally:
+        connection.close()
+
+
+# --------------------------------------------------------------------------------------
+# The hub
+
+BASE_CONFIG = {
+    "database": {"conninfo": None, "name": "suqiu"},
+    "broker": {"client_endpoint": None, "worker_endpoint": None, "heartbeat_ms": 250,
+               "liveness": 3, "queue_max": 100000, "request_ttl_ms": 30000},
+    "worker": {"services": "suqiu.intake,suqiu.lookup", "sessions": 32, "batch_max": 64,
+               "batch_wait_ms": 1, "sweep_interval_ms": 200, "stale_after_s": 1},
+    "hotline": {"address": "127.0.0.1", "port": None, "threads": 16, "max_body_bytes": 65536,
+                "broker_timeout_ms": 1000, "broker_retries": 3},
+    "limits": {"title_max_chars": 200, "content_max_chars": 4000, "field_max_chars": 500},
+    "log": {"level": "info"},
+}
+
+
+def yaml_text(config):
+    """The config as YAML: every scalar quoted (strings) or bare (ints)."""
+    lines = ["# written by tests/e2e/harness.py"]
+    for section, keys in config.items():
+        lines.append("%s:" % section)
+        for key, value in keys.items():
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            elif isinstance(value, int):
+                value = str(value)
+            else:
+                value = json.dumps(str(value), ensure_ascii=False)
+            lines.append("  %s: %s" % (key, value))
+    return "\n".join(lines) + "\n"
+
+
+_hub_numbers = itertools.count(1)
+_live_hubs = []
+
+
+class HubError(Exception):
+    pass
+
+
+class Hub:
+    """A running suqiu: database, broker, workers, hotline.  overrides is a dict of
+    sections of keys that replace the test defaults (heartbeat 250 ms, liveness 3, hotline
+    timeout 1000 ms x 3, sweep every 200 ms, stale after 1 s)."""
+
+    def __init__(self, workers=1, overrides=None, name=None):
+        self.n = next(_hub_numbers)
+        self.name = name or "hub%d" % self.n
+        self.database = "suqiu_e2e_%d_%d" % (os.getpid(), self.n)
+        self.initial_workers = workers
+        self.dir = os.path.join(RUN_DIR, "%02d-%s" % (self.n, self.name))
+        self.config_path = os.path.join(self.dir, "hub.yaml")
+        client_port, worker_port, http_port = free_ports(3)
+        self.http_port = http_port
+        self.client_endpoint = "tcp://127.0.0.1:%d" % client_port
+        self.worker_endpoint = "tcp://127.0.0.1:%d" % worker_port
+        self.config = json.loads(json.dumps(BASE_CONFIG))
+        self.config["database"]["conninfo"] = "host=%s user=%s dbname=%s" % (
+            PGSOCK, PGUSER, self.database)
+        self.config["broker"]["client_endpoint"] = self.client_endpoint
+        self.config["broker"]["worker_endpoint"] = self.worker_endpoint
+        self.config["hotline"]["port"] = http_port
+        for section, keys in (overrides or {}).items():
+            self.config.setdefault(section, {}).update(keys)
+        self.broker = None
+        self.workers = []          # Popen, or None once killed and reaped
+        self.hotline = None
+        self.retired = []          # processes killed by a test, kept to reap
+        self._log_counts = {}
+        self._created_db = False
+        self._stopped = False
+
+    # --- life ---
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self, health_timeout=15.0):
+        os.makedirs(self.dir, exist_ok=True)
+        _live_hubs.append(self)
+        try:
+            wait_for_server()
+            if self.n == 1:
+                _drop_orphan_databases()
+            psql("CREATE DATABASE %s" % quote_ident(self.database))
+            self._created_db = True
+            with open(self.config_path, "w", encoding="utf-8") as out:
+                out.write(yaml_text(self.config))
+            migrate = run([program("suqiuctl"), "-c", self.config_path, "migrate", "--dir",
+                           SQL_DIR], timeout=60)
+            if migrate.returncode != 0:
+                raise HubError("suqiuctl migrate failed (%d): %s%s" % (
+                    migrate.returncode, migrate.stdout, migrate.stderr))
+            self.start_broker()
+            for _ in range(self.initial_workers):
+                self.start_worker()
+            self.start_hotline()
+            self.wait_healthy(health_timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _spawn(self, name, binary):
+        log = os.path.join(self.dir, name + ".log")
+        count = self._log_counts.get(name, 0)
+        self._log_counts[name] = count + 1
+        with open(log, "ab") as out:
+            out.write(("--- start %d of %s at %s\n" % (count + 1, name, time.strftime("%H:%M:%S")))
+                      .encode())
+        return spawn([program(binary), "-c", self.config_path], log)
+
+    def start_broker(self):
+        if self.broker is not None and self.broker.poll() is None:
+            raise HubError("the broker is already running")
+        self.broker = self._spawn("broker", "suqiu-broker")
+        return self.broker
+
+    def kill_broker(self, sig=signal.SIGKILL):
+        p = self.broker
+        p.send_signal(sig)
+        p.wait(10)
+        self.retired.append(p)
+        self.broker = None
+        return p.returncode
+
+    def restart_broker(self, sig=signal.SIGKILL, pause=0.0):
+        self.kill_broker(sig)
+        if pause:
+            time.sleep(pause)
+        return self.start_broker()
+
+    def start_worker(self):
+        """Start one more suqiu-worker; returns its index."""
+        index = len(self.workers)
+        self.workers.append(self._spawn("worker-%d" % index, "suqiu-worker"))
+        return index
+
+    def kill_worker(self, index, sig=signal.SIGKILL, wait=True):
+        p = self.workers[index]
+        p.send_signal(sig)
+        if wait:
+            p.wait(10)
+        self.retired.append(p)
+        self.workers[index] = None
+        return p.returncode
+
+    def start_hotline(self):
+        self.hotline = self._spawn("hotline", "suqiu-hotline")
+        return self.hotline
+
+    def processes(self):
+        return [p for p in [self.hotline] + self.workers + [self.broker] + self.retired
+                if p is not None]
+
+    def check_alive(self):
+        """Raise HubError naming any hub process that has exited."""
+        dead = []
+        for label, p in [("hotline", self.hotline), ("broker", self.broker)] + [
+                ("worker-%d" % i, w) for i, w in enumerate(self.workers)]:
+            if p is not None and p.poll() is not None:
+                dead.append("%s (exit %s)" % (label, p.returncode))
+        if dead:
+            raise HubError("%s exited; logs in %s" % (", ".join(dead), self.dir))
+
+    def wait_healthy(self, timeout=15.0):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            self.check_alive()
+            try:
+                last = self.get("/v1/health", timeout=5)
+                if last[0] == 200:
+                    return time.monotonic() - (deadline - timeout)
+            except OSError as error:
+                last = error
+            time.sleep(0.05)
+        raise HubError("GET /v1/health is not 200 after %.0f s (last: %r); logs in %s"
+                       % (timeout, last, self.dir))
+
+    def stop(self):
+        """Stop every process (hotline, workers, broker: SIGTERM, SIGKILL after 5 s) and
+        drop the database.  Safe twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        try:
+            terminate([self.hotline])
+            terminate(self.workers)
+            terminate([self.broker] + self.retired)
+        finally:
+            if self._created_db:
+                try:
+                    psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % quote_ident(self.database))
+                except (SqlError, subprocess.SubprocessError) as error:
+                    sys.stderr.write("e2e: could not drop %s: %s\n" % (self.database, error))
+            if self in _live_hubs:
+                _live_hubs.remove(self)
+
+    def sanitizer_reports(self):
+        """Lines in this hub's logs where a sanitizer reported an error."""
+        found = []
+        for path in sorted(glob.glob(os.path.join(self.dir, "*.log"))):
+            with open(path, "rb") as log:
+                for line in log.read().decode("utf-8", "replace").splitlines():
+                    if any(mark in line for mark in SANITIZER_MARKS):
+                        found.append("%s: %s" % (os.path.basename(path), line.strip()))
+        return found
+
+    def log_text(self, name):
+        path = os.path.join(self.dir, name + ".log")
+        with open(path, "rb") as log:
+            return log.read().decode("utf-8", "replace")
+
+    # --- HTTP ---
+
+    def request(self, method, path, body=None, headers=None, timeout=30, chunked=False):
+        return http_request(self.http_port, method, path, body, headers, timeout, chunked)
+
+    def post(self, body, timeout=30, headers=None):
+        """POST /v1/workorders with body (a dict, sent as JSON); returns (status, json)."""
+        response = self.request("POST", "/v1/workorders", body, headers, timeout)
+        return response.status, response.json
+
+    def get(self, path, timeout=30):
+        """GET path; returns (status, json)."""
+        response = self.request("GET", path, timeout=timeout)
+        return response.status, response.json
+
+    def submit(self, body, deadline_s=20.0, attempts=None):
+        """POST like an operator's system: the same body again on 503 or a connection
+        error, until a number comes back or deadline_s passes.  Returns (status, number,
+        tries); status is None when it never succeeded."""
+        deadline = time.monotonic() + deadline_s
+        tries = 0
+        while time.monotonic() < deadline:
+            tries += 1
+            try:
+                status, answer = self.post(body, timeout=max(1.0, deadline - time.monotonic()))
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.05)
+                continue
+            if status in (200, 201) and answer and "number" in answer:
+                return status, answer["number"], tries
+            if status != 503:
+                raise AssertionError("POST %s answered %s %r" % (body.get("external_id"),
+                                                                  status, answer))
+            time.sleep(0.05)
+        return None, None, tries
+
+    # --- database ---
+
+    def sql(self, query):
+        """Rows of a query in this hub's database, as tuples of str."""
+        return psql(query, database=self.database)
+
+    def sql_value(self, query):
+        rows = self.sql(query)
+        return rows[0][0] if rows else None
+
+    def admin_sql(self, query):
+        """A query in database postgres (to act on this hub's database from outside)."""
+        return psql(query, database="postgres")
+
+    def refuse_connections(self):
+        """Make PostgreSQL refuse this hub's database and cut the sessions it has."""
+        self.admin_sql("ALTER DATABASE %s ALLOW_CONNECTIONS false" % quote_ident(self.database))
+        self.admin_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s"
+                       % quote_literal(self.database))
+
+    def allow_connections(self):
+        self.admin_sql("ALTER DATABASE %s ALLOW_CONNECTIONS true" % quote_ident(self.database))
+
+    # --- suqiuctl ---
+
+    def ctl(self, *args, timeout=30):
+        return run([program("suqiuctl"), "-c", self.config_path] + list(args), timeout=timeout)
+
+
+def _stop_all():
+    for hub in list(_live_hubs):
+        try:
+            hub.stop()
+        except Exception as error:   # keep stopping the others
+            sys.stderr.write("e2e: stopping %s: %s\n" % (hub.name, error))
+
+
+atexit.register(_stop_all)
+
+
+def _on_signal(signum, frame):
+    # Turn SIGTERM/SIGHUP into an exception in the main thread so that every finally and
+    # the atexit hook run.  KeyboardInterrupt, because unittest records any other
+    # exception as one test's error and goes on with the next test.
+    raise KeyboardInterrupt("signal %d" % signum)
+
+
+if threading.current_thread() is threading.main_thread():
+    for _sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(_sig, _on_signal)
