@@ -6,6 +6,7 @@
 #include "ctl.h"
 #include "sq_config.h"
 #include "sq_log.h"
+#include "sq_state.h"
 
 static void s_usage(FILE *out)
 {
@@ -21,7 +22,8 @@ static void s_usage(FILE *out)
             "  help                              this text\n"
             "\n"
             "  -c, --config FILE  the configuration (default $SUQIU_CONFIG or config/hub.yaml)\n"
-            "States: received classified triage dispatched signed_for responded closed merged\n");
+            "States: %s\n",
+            sq_state_names());
 }
 
 static int s_config_verb(const sq_config_t *config, int argc, char *argv[])

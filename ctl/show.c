@@ -8,6 +8,7 @@
 #include "sq_db.h"
 #include "sq_log.h"
 #include "sq_number.h"
+#include "sq_state.h"
 
 static const sq_db_statement_t s_statements[] = {
     {"show_by_number", "SELECT complaint_json_by_number($1)"},
@@ -128,6 +129,12 @@ int ctl_list(const sq_config_t *config, int argc, char *argv[])
             fprintf(stderr, "usage: suqiuctl list [--state STATE] [--limit N]\n");
             return 2;
         }
+    }
+    sq_state_t known;
+    if (state && sq_state_parse(state, &known)) {
+        fprintf(stderr, "suqiuctl list: no state \"%s\"; the states are: %s\n", state,
+                sq_state_names());
+        return 2;
     }
     sq_db_t *db = s_connect(config);
     if (!db)

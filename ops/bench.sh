@@ -65,6 +65,8 @@ wait "${pids[@]}" 2>/dev/null || true
 pids=()
 committed=$("${PSQL[@]}" -d "$DB" -Atc "SELECT count(*) FROM complaint")
 events=$("${PSQL[@]}" -d "$DB" -Atc "SELECT count(*) FROM complaint_event")
+# Each transaction stamps its rows with its own xmin: distinct xmins = commits.
+transactions=$("${PSQL[@]}" -d "$DB" -Atc "SELECT count(DISTINCT xmin::text) FROM complaint")
 sent=$(awk '/requests in/ {print $1}' "$WORK/wrk.txt")
 errors=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk.txt"); errors=${errors:-0}
 p50=$(awk '$1 == "50%" {print $2}' "$WORK/wrk.txt")
@@ -72,6 +74,7 @@ p99=$(awk '$1 == "99%" {print $2}' "$WORK/wrk.txt")
 rate=$(( committed / SECONDS_EACH ))
 printf '  work orders sent %s, committed %s (events %s), non-2xx answers %s\n' "$sent" "$committed" "$events" "$errors"
 printf '  committed complaints/s: %d   ack latency p50 %s  p99 %s\n' "$rate" "$p50" "$p99"
+awk -v c="$committed" -v t="$transactions" 'BEGIN { if (t > 0) printf "  transactions %d: %.1f complaints per commit (group commit)\n", t, c / t }'
 echo "== ratios (what counts)"
 awk -v r="$rate" -v b1="$base_1" -v bn="$base_n" 'BEGIN {
     printf "  whole path / single-row INSERT, 1 client:   %.2f\n", r / b1

@@ -12,7 +12,8 @@ static const struct {
 } s_suites[] = {
     {"log", test_log_suite},       {"config", test_config_suite},
     {"mdp", test_mdp_suite},       {"envelope", test_envelope_suite},
-    {"number", test_number_suite}, {"broker", test_broker_suite},
+    {"number", test_number_suite}, {"state", test_state_suite},
+    {"broker", test_broker_suite},
     {"intake_db", test_intake_db_suite},
 };
 

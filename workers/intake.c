@@ -133,7 +133,7 @@ static int s_commit(intake_t *self, size_t first, size_t count)
     free(text);
     if (!result)
         return -1;
-    int rows = PQntuples(result);
+    int rows = PQntuples(result), created_count = 0;
     for (int row = 0; row < rows; row++) {
         size_t index = (size_t) atoi(PQgetvalue(result, row, 0));
         if (index >= count)
@@ -143,14 +143,17 @@ static int s_commit(intake_t *self, size_t first, size_t count)
         bool created = PQgetvalue(result, row, 2)[0] == 't';
         const char *channel = json_string_value(json_object_get(held->envelope, "channel"));
         const char *external_id = json_string_value(json_object_get(held->envelope, "external_id"));
-        sq_info("%s complaint=%s channel=%s external_id=%s", created ? "committed" : "repeat",
-                number, channel, external_id);
+        sq_debug("%s complaint=%s channel=%s external_id=%s", created ? "committed" : "repeat",
+                 number, channel, external_id);
+        created_count += created;
         s_answer(held->session, &held->reply_to, created ? "201" : "200",
                  json_pack("{s:s, s:s, s:s}", "number", number, "channel", channel,
                            "external_id", external_id));
         held->answered = true;
     }
     PQclear(result);
+    sq_info("committed %d complaints in one transaction (%d new, %d repeats)", rows,
+            created_count, rows - created_count);
     return rows;
 }
 

@@ -6,6 +6,7 @@
 #include "sq_log.h"
 #include "sq_mdp.h"
 #include "sq_mdp_client.h"
+#include "sq_state.h"
 
 #define S_PAGE 200              //  rows read per query
 #define S_MAX_PER_PASS 2000     //  most complaints handed on in one pass; the next goes on
@@ -19,13 +20,14 @@ const sq_db_statement_t sweeper_statements[] = {
     {NULL, NULL},
 };
 
+//  Which service drives a complaint on from each state it can wait in.
 static const struct {
-    const char *state;
+    sq_state_t state;
     const char *service;
 } s_next_stage[] = {
-    {"received", "suqiu.classify"},   {"classified", "suqiu.route"},
-    {"dispatched", "suqiu.deadline"}, {"signed_for", "suqiu.deadline"},
-    {"responded", "suqiu.deadline"},
+    {SQ_STATE_RECEIVED, "suqiu.classify"},   {SQ_STATE_CLASSIFIED, "suqiu.route"},
+    {SQ_STATE_DISPATCHED, "suqiu.deadline"}, {SQ_STATE_SIGNED_FOR, "suqiu.deadline"},
+    {SQ_STATE_RESPONDED, "suqiu.deadline"},
 };
 
 struct _sweeper_t {
@@ -40,8 +42,11 @@ struct _sweeper_t {
 
 const char *sweeper_next_service(const char *state)
 {
+    sq_state_t known;
+    if (sq_state_parse(state, &known))
+        return NULL;
     for (size_t i = 0; i < sizeof s_next_stage / sizeof s_next_stage[0]; i++)
-        if (streq(state, s_next_stage[i].state))
+        if (s_next_stage[i].state == known)
             return s_next_stage[i].service;
     return NULL;
 }
@@ -136,7 +141,7 @@ static char *s_served_states(sweeper_t *self)
         if (streq(answer, "no"))
             continue;
         char *longer = zsys_sprintf("%s%s%s", states ? states : "", states ? "," : "",
-                                    s_next_stage[i].state);
+                                    sq_state_name(s_next_stage[i].state));
         zstr_free(&states);
         states = longer;
     }
