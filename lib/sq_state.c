@@ -22,6 +22,22 @@ int sq_state_parse(const char *name, sq_state_t *state)
     return -1;
 }
 
+const char *sq_state_next_service(sq_state_t state)
+{
+    switch (state) {
+    case SQ_STATE_RECEIVED:
+        return "suqiu.classify";
+    case SQ_STATE_CLASSIFIED:
+        return "suqiu.route";
+    case SQ_STATE_DISPATCHED:
+    case SQ_STATE_SIGNED_FOR:
+    case SQ_STATE_RESPONDED:
+        return "suqiu.deadline";
+    default:
+        return NULL;
+    }
+}
+
 const char *sq_state_names(void)
 {
     return "received classified triage dispatched signed_for responded closed merged";

@@ -24,6 +24,10 @@ const char *sq_state_name(sq_state_t state);
 //  The state named name; returns 0 and sets *state, or -1 when there is no such state.
 int sq_state_parse(const char *name, sq_state_t *state);
 
+//  The MDP service that drives a complaint on from state ("suqiu.classify" for received,
+//  ...), or NULL when nothing does (closed, merged, triage: people act there).  Static.
+const char *sq_state_next_service(sq_state_t state);
+
 //  Every state's name, separated by spaces, for help texts and errors.  Static.
 const char *sq_state_names(void);
 

@@ -196,7 +196,7 @@ START_TEST(group_commit_answers_only_after_the_commit)
     ck_assert_ptr_nonnull(broker);
 
     sq_limits_t limits = {200, 4000, 500};
-    intake_t *intake = intake_new(db, &limits, 64);
+    intake_t *intake = intake_new(db, &limits, 64, NULL);
     //  One session more than valid requests, so that the invalid one reaches a session too.
     sq_mdp_worker_t *sessions[S_CLIENTS + 1];
     zpoller_t *poller = zpoller_new(NULL);

@@ -2,6 +2,7 @@
 #include "intake.h"
 
 #include "sq_log.h"
+#include "sq_state.h"
 
 const sq_db_statement_t intake_statements[] = {
     {"intake_batch", "SELECT idx, number, created FROM intake_batch($1::jsonb, $2)"},
@@ -17,17 +18,20 @@ typedef struct {
 } s_held_t;
 
 struct _intake_t {
-    sq_db_t *db;   //  borrowed
+    sq_db_t *db;              //  borrowed
+    sq_handoff_t *handoff;    //  borrowed, may be NULL
     sq_limits_t limits;
     int batch_max;
     s_held_t *held;
     size_t held_count;
 };
 
-intake_t *intake_new(sq_db_t *db, const sq_limits_t *limits, int batch_max)
+intake_t *intake_new(sq_db_t *db, const sq_limits_t *limits, int batch_max,
+                     sq_handoff_t *handoff)
 {
     intake_t *self = (intake_t *) zmalloc(sizeof *self);
     self->db = db;
+    self->handoff = handoff;
     self->limits = *limits;
     self->batch_max = batch_max < 1 ? 1 : batch_max;
     self->held = (s_held_t *) zmalloc(sizeof(s_held_t) * (size_t) self->batch_max);
@@ -150,6 +154,8 @@ static int s_commit(intake_t *self, size_t first, size_t count)
                  json_pack("{s:s, s:s, s:s}", "number", number, "channel", channel,
                            "external_id", external_id));
         held->answered = true;
+        if (created && self->handoff)
+            sq_handoff_send(self->handoff, sq_state_next_service(SQ_STATE_RECEIVED), "new", number);
     }
     PQclear(result);
     sq_info("committed %d complaints in one transaction (%d new, %d repeats)", rows,

@@ -19,6 +19,7 @@
 
 #include "sq_db.h"
 #include "sq_envelope.h"
+#include "sq_handoff.h"
 #include "sq_mdp_worker.h"
 
 #define INTAKE_SERVICE "suqiu.intake"
@@ -29,8 +30,10 @@ typedef struct _intake_t intake_t;
 extern const sq_db_statement_t intake_statements[];
 
 //  A new intake.  db is borrowed (its statement table must include intake_statements);
-//  limits are copied.
-intake_t *intake_new(sq_db_t *db, const sq_limits_t *limits, int batch_max);
+//  limits are copied; handoff (borrowed, may be NULL) hands each new complaint to the next
+//  stage's service right after its commit.
+intake_t *intake_new(sq_db_t *db, const sq_limits_t *limits, int batch_max,
+                     sq_handoff_t *handoff);
 
 //  Free; held requests are dropped unanswered (their clients retry).  Safe twice.
 void intake_destroy(intake_t **self_p);

@@ -20,6 +20,7 @@
 typedef struct {
     const sq_config_t *config;
     sq_db_t *db;
+    sq_handoff_t *handoff;
     intake_t *intake;
     sweeper_t *sweeper;
     sq_mdp_worker_t **sessions;
@@ -163,8 +164,9 @@ int main(int argc, char *argv[])
         zclock_sleep(1000);
     sq_limits_t limits = {config->limits_title_max_chars, config->limits_content_max_chars,
                           config->limits_field_max_chars};
-    self.intake = intake_new(self.db, &limits, config->worker_batch_max);
-    self.sweeper = sweeper_new(self.db, config->broker_client_endpoint, config->worker_stale_after_s);
+    self.handoff = sq_handoff_new(config->broker_client_endpoint);
+    self.intake = intake_new(self.db, &limits, config->worker_batch_max, self.handoff);
+    self.sweeper = self.handoff ? sweeper_new(self.db, self.handoff, config->worker_stale_after_s) : NULL;
     self.poller = zpoller_new(NULL);
     self.sessions = (sq_mdp_worker_t **) zmalloc(
         sizeof(sq_mdp_worker_t *) * (size_t) (config->worker_sessions + S_LOOKUP_SESSIONS));
@@ -173,7 +175,7 @@ int main(int argc, char *argv[])
          && s_add_sessions(&self, INTAKE_SERVICE, config->worker_sessions))
         || (s_serves(config, LOOKUP_SERVICE)
             && s_add_sessions(&self, LOOKUP_SERVICE, S_LOOKUP_SESSIONS))
-        || !self.sweeper)
+        || !self.sweeper || !self.handoff)
         rc = 1;
     else {
         sq_info("serving %s through the broker at %s (%zu sessions)", config->worker_services,
@@ -187,6 +189,7 @@ int main(int argc, char *argv[])
     zpoller_destroy(&self.poller);
     sweeper_destroy(&self.sweeper);
     intake_destroy(&self.intake);
+    sq_handoff_destroy(&self.handoff);
     sq_db_destroy(&self.db);
     sq_config_destroy(&config);
     return rc;

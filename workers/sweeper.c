@@ -4,14 +4,11 @@
 #include <czmq.h>
 
 #include "sq_log.h"
-#include "sq_mdp.h"
-#include "sq_mdp_client.h"
 #include "sq_state.h"
 
 #define S_PAGE 200              //  rows read per query
 #define S_MAX_PER_PASS 2000     //  most complaints handed on in one pass; the next goes on
 #define S_MAX_READ_PER_PASS 20000   //  most rows read in one pass, handed on or not
-#define S_MMI_TIMEOUT_MS 500
 
 const sq_db_statement_t sweeper_statements[] = {
     {"sweeper_stale",
@@ -20,20 +17,9 @@ const sq_db_statement_t sweeper_statements[] = {
     {NULL, NULL},
 };
 
-//  Which service drives a complaint on from each state it can wait in.
-static const struct {
-    sq_state_t state;
-    const char *service;
-} s_next_stage[] = {
-    {SQ_STATE_RECEIVED, "suqiu.classify"},   {SQ_STATE_CLASSIFIED, "suqiu.route"},
-    {SQ_STATE_DISPATCHED, "suqiu.deadline"}, {SQ_STATE_SIGNED_FOR, "suqiu.deadline"},
-    {SQ_STATE_RESPONDED, "suqiu.deadline"},
-};
-
 struct _sweeper_t {
     sq_db_t *db;               //  borrowed
-    sq_mdp_client_t *mmi;      //  asks the broker which services have workers
-    zsock_t *handoff;          //  DEALER for fire-and-forget requests
+    sq_handoff_t *handoff;     //  borrowed: hands complaints to the next stage's service
     int stale_after_s;
     zhash_t *handed_at;        //  number -> when it was last handed on (mono ms)
     char cursor_since[64];     //  where the walk goes on: (state_since, id) of the last row
@@ -43,15 +29,10 @@ struct _sweeper_t {
 const char *sweeper_next_service(const char *state)
 {
     sq_state_t known;
-    if (sq_state_parse(state, &known))
-        return NULL;
-    for (size_t i = 0; i < sizeof s_next_stage / sizeof s_next_stage[0]; i++)
-        if (s_next_stage[i].state == known)
-            return s_next_stage[i].service;
-    return NULL;
+    return sq_state_parse(state, &known) ? NULL : sq_state_next_service(known);
 }
 
-sweeper_t *sweeper_new(sq_db_t *db, const char *broker_endpoint, int stale_after_s)
+sweeper_t *sweeper_new(sq_db_t *db, sq_handoff_t *handoff, int stale_after_s)
 {
     sweeper_t *self = (sweeper_t *) zmalloc(sizeof *self);
     self->db = db;
@@ -59,12 +40,7 @@ sweeper_t *sweeper_new(sq_db_t *db, const char *broker_endpoint, int stale_after
     self->handed_at = zhash_new();
     snprintf(self->cursor_since, sizeof self->cursor_since, "-infinity");
     snprintf(self->cursor_id, sizeof self->cursor_id, "0");
-    self->mmi = sq_mdp_client_new(broker_endpoint, S_MMI_TIMEOUT_MS, 1);
-    self->handoff = zsock_new(ZMQ_DEALER);
-    if (!self->mmi || !self->handoff || zsock_connect(self->handoff, "%s", broker_endpoint)) {
-        sq_error("sweeper cannot reach the broker at %s", broker_endpoint);
-        sweeper_destroy(&self);
-    }
+    self->handoff = handoff;
     return self;
 }
 
@@ -73,44 +49,9 @@ void sweeper_destroy(sweeper_t **self_p)
     if (!self_p || !*self_p)
         return;
     sweeper_t *self = *self_p;
-    sq_mdp_client_destroy(&self->mmi);
-    zsock_destroy(&self->handoff);
     zhash_destroy(&self->handed_at);
     free(self);
     *self_p = NULL;
-}
-
-//  True when the broker has a worker for service.
-static bool s_service_served(sweeper_t *self, const char *service)
-{
-    zmsg_t *request = zmsg_new();
-    zmsg_addstr(request, service);
-    zmsg_t *reply = sq_mdp_client_request(self->mmi, "mmi.service", &request);
-    char *code = reply ? zmsg_popstr(reply) : NULL;
-    bool served = code && streq(code, "200");
-    free(code);
-    zmsg_destroy(&reply);
-    return served;
-}
-
-//  Read and drop the replies to earlier hand-offs.
-static void s_drain(sweeper_t *self)
-{
-    while (zsock_events(self->handoff) & ZMQ_POLLIN) {
-        zmsg_t *reply = zmsg_recv(self->handoff);
-        zmsg_destroy(&reply);
-    }
-}
-
-static void s_hand_on(sweeper_t *self, const char *service, const char *number)
-{
-    sq_mdp_msg_t *request = sq_mdp_msg_new(SQ_MDP_CLIENT);
-    sq_mdp_msg_set_service(request, service);
-    zmsg_t *body = zmsg_new();
-    zmsg_addstr(body, "sweep");
-    zmsg_addstr(body, number);
-    sq_mdp_msg_set_body(request, &body);
-    sq_mdp_msg_send(&request, self->handoff);
 }
 
 //  Forget hand-offs old enough to be repeated, so the table stays small.
@@ -130,22 +71,16 @@ static void s_forget_old(sweeper_t *self, int64_t now)
 //  ("{received,classified}"), or NULL when none has.  The caller frees it.
 static char *s_served_states(sweeper_t *self)
 {
-    zhash_t *asked = zhash_new();   //  service -> "yes"/"no": each asked once a pass
     char *states = NULL;
-    for (size_t i = 0; i < sizeof s_next_stage / sizeof s_next_stage[0]; i++) {
-        const char *answer = (const char *) zhash_lookup(asked, s_next_stage[i].service);
-        if (!answer) {
-            answer = s_service_served(self, s_next_stage[i].service) ? "yes" : "no";
-            zhash_insert(asked, s_next_stage[i].service, (void *) answer);
-        }
-        if (streq(answer, "no"))
+    for (int state = 0; state < SQ_STATE_COUNT; state++) {
+        const char *service = sq_state_next_service((sq_state_t) state);
+        if (!service || !sq_handoff_served(self->handoff, service))
             continue;
         char *longer = zsys_sprintf("%s%s%s", states ? states : "", states ? "," : "",
-                                    sq_state_name(s_next_stage[i].state));
+                                    sq_state_name((sq_state_t) state));
         zstr_free(&states);
         states = longer;
     }
-    zhash_destroy(&asked);
     char *literal = states ? zsys_sprintf("{%s}", states) : NULL;
     zstr_free(&states);
     return literal;
@@ -153,7 +88,7 @@ static char *s_served_states(sweeper_t *self)
 
 int sweeper_run(sweeper_t *self)
 {
-    s_drain(self);
+    sq_handoff_drain(self->handoff);
     int64_t now = zclock_mono();
     s_forget_old(self, now);
     char *states = s_served_states(self);
@@ -181,7 +116,8 @@ int sweeper_run(sweeper_t *self)
                      PQgetvalue(result, row, 3));
             if (!service || zhash_lookup(self->handed_at, number))
                 continue;
-            s_hand_on(self, service, number);
+            if (sq_handoff_send(self->handoff, service, "sweep", number) != 1)
+                continue;
             zhash_insert(self->handed_at, number, (void *) (intptr_t) now);
             sq_debug("handed complaint=%s to %s", number, service);
             handed++;

@@ -17,15 +17,15 @@
 #define SWEEPER_H
 
 #include "sq_db.h"
+#include "sq_handoff.h"
 
 typedef struct _sweeper_t sweeper_t;
 
 //  The prepared statements the sweeper needs; add them to the process's table.
 extern const sq_db_statement_t sweeper_statements[];
 
-//  A sweeper using db (borrowed) and the broker's client endpoint (copied).  NULL (logged)
-//  when the endpoint is unusable.
-sweeper_t *sweeper_new(sq_db_t *db, const char *broker_endpoint, int stale_after_s);
+//  A sweeper reading db and handing complaints on through handoff (both borrowed).
+sweeper_t *sweeper_new(sq_db_t *db, sq_handoff_t *handoff, int stale_after_s);
 
 //  Free; safe twice.
 void sweeper_destroy(sweeper_t **self_p);

@@ -292,7 +292,9 @@ class SharedHubTests(HubTestCase):
 
     # --- 7. the sweeper hands a stale complaint to a Python MDP worker ---
 
-    def test_07_sweeper_hands_stale_complaint_to_classify(self):
+    def test_07_new_complaints_and_stale_ones_go_to_classify(self):
+        """Intake hands a new complaint to suqiu.classify right after its commit ("new"), and
+        the sweeper hands it on again ("sweep") while it stays in 'received'."""
         hub = self.hub
         worker = mdp.WorkerThread(hub.worker_endpoint, "suqiu.classify",
                                   heartbeat_ms=hub.config["broker"]["heartbeat_ms"]).start()
@@ -302,17 +304,25 @@ class SharedHubTests(HubTestCase):
                 while client.mmi_service("suqiu.classify") != "200":
                     self.assertLess(time.monotonic(), deadline, "suqiu.classify never registered")
                     time.sleep(0.05)
+            # The intake caches MMI answers for 2 s: let an earlier "not served" expire.
+            time.sleep(2.2)
             status, answer = hub.post(harness.order())
             committed_at = time.monotonic()
             self.assertEqual(status, 201, answer)
-            wanted = [b"sweep", answer["number"].encode()]
-            first = worker.wait_for(lambda body: body == wanted, 5)
+            number = answer["number"].encode()
+            fresh = worker.wait_for(lambda body: body == [b"new", number], 3)
             self.assertIsNone(worker.error)
+            self.assertIsNotNone(fresh, "no [new, %s] right after the commit; got %r"
+                                 % (number, [b for _, b in worker.requests][-5:]))
+            self.assertLess(fresh[0] - committed_at, 1.0, "the fast path took too long")
+
+            wanted = [b"sweep", number]
+            first = worker.wait_for(lambda body: body == wanted, 5)
             self.assertIsNotNone(first, "no [sweep, %s] request within 5 s; got %r"
-                                 % (answer["number"], [b for _, b in worker.requests][-5:]))
+                                 % (number, [b for _, b in worker.requests][-5:]))
             stale_after = hub.config["worker"]["stale_after_s"]
             self.assertGreater(first[0] - committed_at, stale_after * 0.8,
-                               "handed on before it was stale")
+                               "swept before it was stale")
             # Still in 'received' after another stale_after_s: handed on again.
             second = None
             deadline = time.monotonic() + 5
@@ -324,10 +334,10 @@ class SharedHubTests(HubTestCase):
                 time.sleep(0.05)
             self.assertIsNotNone(second, "not handed on again while it stayed in 'received'")
             self.assertGreater(second - first[0], stale_after * 0.8)
-            # Every request the sweeper sent is of the form ["sweep", NUMBER].
+            # Every hand-off is of the form ["new" or "sweep", NUMBER].
             for _, body in list(worker.requests):
                 self.assertEqual(len(body), 2, body)
-                self.assertEqual(body[0], b"sweep")
+                self.assertIn(body[0], (b"new", b"sweep"))
                 self.assertRegex(body[1].decode(), r"^[A-Z0-9]+-\d{8}-\d{6}$")
             self.assertEqual(hub.sql_value("SELECT state FROM complaint WHERE number = %s"
                                            % lit(answer["number"])), "received")

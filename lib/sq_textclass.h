@@ -1,0 +1,134 @@
+/*  sq_textclass: which department area a complaint is about, from its title and text.
+
+    A linear model over hashed character n-grams: Chinese needs no word segmentation, and
+    n-grams of characters survive the spelling and wording differences between channels.
+    Text is decoded from UTF-8 (invalid bytes are skipped, so any input is safe), then
+    normalised: ASCII letters lower-cased, full-width ASCII made half-width, whitespace and
+    (by default) punctuation and symbols dropped, optionally digits folded to "0" and a
+    set of stop characters dropped.  Character n-grams of lengths ngram_min..ngram_max are
+    hashed into 2^hash_bits buckets; title n-grams count title_weight times.  A document is
+    the vector of (1 + log tf) * idf over its buckets, scaled to unit length.
+
+    A trainer collects labelled documents in memory and turns them into a model by
+    multinomial logistic regression or a multi-class linear SVM (SGD), or by naive Bayes.
+    A model is read-only once made or loaded: several threads may predict with one model at
+    once.  Models are saved to a binary file with a magic, a version, the feature options,
+    the labels, the weights and a checksum; loading refuses a truncated, corrupt or foreign
+    file with a message and never trusts a size it has not checked.
+*/
+#ifndef SQ_TEXTCLASS_H
+#define SQ_TEXTCLASS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct _sq_textclass_t sq_textclass_t;
+typedef struct _sq_textclass_trainer_t sq_textclass_trainer_t;
+
+typedef enum {
+    SQ_TEXTCLASS_LOGISTIC = 0,      //  multinomial logistic regression: calibrated probabilities
+    SQ_TEXTCLASS_HINGE = 1,         //  multi-class linear SVM; "probabilities" are a softmax of margins
+    SQ_TEXTCLASS_NAIVE_BAYES = 2,   //  multinomial naive Bayes over the same weighted features
+} sq_textclass_method_t;
+
+#define SQ_TEXTCLASS_LABEL_MAX 255      //  bytes in one label
+#define SQ_TEXTCLASS_CLASS_MAX 256      //  labels in one model
+#define SQ_TEXTCLASS_STOP_MAX 64        //  bytes of stop characters
+
+//  How text becomes features (saved in the model) and how the trainer fits (not saved).
+typedef struct {
+    //  features
+    int ngram_min;                      //  1..5
+    int ngram_max;                      //  ngram_min..5
+    int hash_bits;                      //  12..24: 2^hash_bits buckets
+    double title_weight;                //  0..16: how much one title n-gram counts
+    bool drop_punctuation;              //  drop punctuation and symbols before n-grams
+    bool fold_digits;                   //  every digit 0-9 becomes "0"
+    int max_chars;                      //  characters read from each of title and body
+    char stop_chars[SQ_TEXTCLASS_STOP_MAX + 1];   //  UTF-8 characters dropped before n-grams
+    //  training
+    sq_textclass_method_t method;
+    int epochs;                         //  1..1000 passes of SGD
+    double learning_rate;               //  initial SGD step, (0, 100]
+    double l2;                          //  L2 penalty per example, [0, 1]
+    double nb_alpha;                    //  naive Bayes smoothing, (0, 100]
+    uint64_t seed;                      //  SGD shuffling; same seed, same model
+} sq_textclass_options_t;
+
+//  One class and how likely the model finds it.
+typedef struct {
+    size_t label_index;                 //  0 .. sq_textclass_label_count () - 1
+    const char *label;                  //  borrowed from the model
+    double probability;                 //  0..1; the scores of all classes sum to 1
+} sq_textclass_score_t;
+
+//  Fill options with the defaults (the values chosen by validation on the complaint data).
+void sq_textclass_options_defaults(sq_textclass_options_t *options);
+
+//  Set one option by name (the field names above; method is logistic, hinge or naive_bayes;
+//  booleans are true/false).  Returns 0, or -1 with a message in error naming key and range.
+int sq_textclass_options_set(sq_textclass_options_t *options, const char *key, const char *value,
+                             char *error, size_t error_size);
+
+//  Check every option's range.  Returns 0, or -1 with a message in error.
+int sq_textclass_options_check(const sq_textclass_options_t *options, char *error,
+                               size_t error_size);
+
+//  The normalised form of text under options (the characters n-grams are made of), as a new
+//  UTF-8 string the caller frees; NULL only when out of memory.  text may be any bytes.
+char *sq_textclass_normalize(const sq_textclass_options_t *options, const char *text);
+
+//  The bucket of every n-gram of text under options, in text order (for each position, the
+//  n-grams starting there, shortest first).  Writes at most max buckets and returns how many
+//  n-grams the text has.  The same text and options always give the same buckets.
+size_t sq_textclass_ngrams(const sq_textclass_options_t *options, const char *text,
+                           uint32_t *buckets, size_t max);
+
+//  A trainer with a copy of options (NULL: the defaults).  Returns NULL when an option is out
+//  of range (logged) or out of memory.
+sq_textclass_trainer_t *sq_textclass_trainer_new(const sq_textclass_options_t *options);
+
+//  Add one labelled document; title may be NULL or "".  Returns 0, or -1 (logged) when label
+//  is empty or longer than SQ_TEXTCLASS_LABEL_MAX, there would be more than
+//  SQ_TEXTCLASS_CLASS_MAX labels, or memory runs out.
+int sq_textclass_trainer_add(sq_textclass_trainer_t *self, const char *title, const char *body,
+                             const char *label);
+
+//  Documents added so far.
+size_t sq_textclass_trainer_count(const sq_textclass_trainer_t *self);
+
+//  Fit the model.  Consumes the trainer (*self_p becomes NULL, even on failure).  Returns the
+//  model (the caller's: sq_textclass_destroy), or NULL (logged) with fewer than two labels or
+//  out of memory.  Labels are numbered in the order they were first added.
+sq_textclass_t *sq_textclass_trainer_finish(sq_textclass_trainer_t **self_p);
+
+//  Free a trainer without fitting; safe on NULL and twice.
+void sq_textclass_trainer_destroy(sq_textclass_trainer_t **self_p);
+
+//  Classify one document (title may be NULL).  Fills top with up to top_count classes, best
+//  first, and returns how many it filled (min (top_count, label count)), or -1 when out of
+//  memory.  Thread-safe: the model is only read.
+int sq_textclass_predict(const sq_textclass_t *self, const char *title, const char *body,
+                         sq_textclass_score_t *top, size_t top_count);
+
+//  Write the model to path: to path.tmp first, then renamed over path, so a reader never sees
+//  half a file.  Returns 0, or -1 (logged with path and reason).
+int sq_textclass_save(const sq_textclass_t *self, const char *path);
+
+//  Read a model file.  Returns the model (the caller's), or NULL with a one-line message in
+//  error naming path and what is wrong (missing, truncated, not a model, other version,
+//  checksum mismatch, a size out of range).
+sq_textclass_t *sq_textclass_load(const char *path, char *error, size_t error_size);
+
+//  Number of labels, and label i (borrowed; NULL when i is out of range).
+size_t sq_textclass_label_count(const sq_textclass_t *self);
+const char *sq_textclass_label(const sq_textclass_t *self, size_t i);
+
+//  The feature options the model was made with (borrowed).
+const sq_textclass_options_t *sq_textclass_options(const sq_textclass_t *self);
+
+//  Free the model; safe on NULL and twice.
+void sq_textclass_destroy(sq_textclass_t **self_p);
+
+#endif
