@@ -49,6 +49,12 @@ static const s_key_t s_keys[] = {
     S_INT("hotline", "max_body_bytes", hotline_max_body_bytes, 65536, 1024, 16777216),
     S_INT("hotline", "broker_timeout_ms", hotline_broker_timeout_ms, 2500, 10, 600000),
     S_INT("hotline", "broker_retries", hotline_broker_retries, 3, 1, 100),
+    S_STR("catalog", "dir", catalog_dir, ""),
+    S_STR("classify", "model_dir", classify_model_dir, ""),
+    S_INT("classify", "min_confidence_percent", classify_min_confidence_percent, 40, 0, 100),
+    S_INT("classify", "duplicate_window_hours", classify_duplicate_window_hours, 72, 0, 8760),
+    S_INT("classify", "duplicate_max_distance", classify_duplicate_max_distance, 12, 0, 64),
+    S_INT("classify", "duplicate_shingle", classify_duplicate_shingle, 2, 1, 8),
     S_INT("limits", "title_max_chars", limits_title_max_chars, 200, 1, 10000),
     S_INT("limits", "content_max_chars", limits_content_max_chars, 4000, 1, 1000000),
     S_INT("limits", "field_max_chars", limits_field_max_chars, 500, 1, 100000),
@@ -356,6 +362,26 @@ char *sq_config_get(const sq_config_t *self, const char *dotted_key)
     if (asprintf(&text, "%d", *s_int_field((sq_config_t *) self, key)) < 0)
         abort();
     return text;
+}
+
+char *sq_config_catalog_dir(const sq_config_t *self)
+{
+    if (self->catalog_dir[0])
+        return s_strdup(self->catalog_dir);
+    char *copy = s_strdup(self->path);
+    char *folder = s_strdup(dirname(copy));
+    free(copy);
+    return folder;
+}
+
+char *sq_config_model_dir(const sq_config_t *self)
+{
+    if (self->classify_model_dir[0])
+        return s_strdup(self->classify_model_dir);
+    char *folder = NULL;
+    if (asprintf(&folder, "%s/var/models", self->root) < 0)
+        abort();
+    return folder;
 }
 
 const char *sq_config_default_path(void)

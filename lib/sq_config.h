@@ -41,6 +41,14 @@ typedef struct {
     int hotline_broker_timeout_ms;
     int hotline_broker_retries;
 
+    char *catalog_dir;           //  departments/regions/categories/matrix YAML; "" = this file's folder
+
+    char *classify_model_dir;    //  trained models; "" = <root>/var/models
+    int classify_min_confidence_percent;   //  below this the category goes to manual triage
+    int classify_duplicate_window_hours;   //  repeat reports within this are merged; 0 = never
+    int classify_duplicate_max_distance;   //  SimHash bits two repeat reports may differ in
+    int classify_duplicate_shingle;        //  characters per shingle of the SimHash
+
     int limits_title_max_chars;
     int limits_content_max_chars;
     int limits_field_max_chars;
@@ -66,6 +74,14 @@ char *sq_config_conninfo(const sq_config_t *self);
 //  The value of one key, "section.key", as text (the caller's to free), or NULL when there is
 //  no such key.
 char *sq_config_get(const sq_config_t *self, const char *dotted_key);
+
+//  The folder of the city's catalogue (departments.yaml, regions.yaml, categories.yaml,
+//  matrix.yaml, classify_rules.yaml, training/): catalog.dir, else this file's folder.
+//  A new string, the caller's.
+char *sq_config_catalog_dir(const sq_config_t *self);
+
+//  The folder of trained models: classify.model_dir, else <root>/var/models.  A new string.
+char *sq_config_model_dir(const sq_config_t *self);
 
 //  The default config path: $SUQIU_CONFIG or "config/hub.yaml".  Borrowed.
 const char *sq_config_default_path(void);

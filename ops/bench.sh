@@ -50,7 +50,7 @@ baseline() {   # clients -> tps
 base_1=$(baseline 1)
 base_n=$(baseline "$CONNECTIONS")
 printf '  1 client:   %7d inserts/s\n  %d clients: %7d inserts/s\n' "$base_1" "$CONNECTIONS" "$base_n"
-"${PSQL[@]}" -d "$DB" -c "TRUNCATE complaint, complaint_detail, complaint_event, number_counter"
+"${PSQL[@]}" -d "$DB" -c "TRUNCATE complaint, complaint_detail, complaint_event, number_counter CASCADE"
 
 echo "== whole path: HTTP POST -> hotline -> broker -> $WORKERS workers -> commit -> reply (wrk, ${CONNECTIONS} connections, ${SECONDS_EACH}s)"
 "$BIN/suqiu-broker" -c "$WORK/hub.yaml" 2>>"$WORK/broker.log" & pids+=($!)

@@ -10,6 +10,7 @@ Suite *test_mdp_suite(void);
 Suite *test_envelope_suite(void);
 Suite *test_number_suite(void);
 Suite *test_state_suite(void);
+Suite *test_simhash_suite(void);
 Suite *test_broker_suite(void);
 Suite *test_intake_db_suite(void);
 

@@ -24,7 +24,7 @@ static sq_db_t *s_db_fresh(void)
     sq_db_t *db = sq_db_new(conninfo, "check_suqiu", s_statements);
     ck_assert_msg(sq_db_connect(db) == 0, "cannot connect to %s: %s", conninfo, sq_db_error(db));
     ck_assert_int_eq(sq_db_command(db, "TRUNCATE complaint, complaint_detail, complaint_event,"
-                                       " number_counter RESTART IDENTITY"), 0);
+                                       " number_counter RESTART IDENTITY CASCADE"), 0);
     return db;
 }
 
