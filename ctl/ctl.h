@@ -10,5 +10,8 @@
 int ctl_migrate(const sq_config_t *config, int argc, char *argv[]);
 int ctl_show(const sq_config_t *config, int argc, char *argv[]);
 int ctl_list(const sq_config_t *config, int argc, char *argv[]);
+int ctl_route(const sq_config_t *config, int argc, char *argv[]);
+int ctl_return(const sq_config_t *config, int argc, char *argv[]);
+int ctl_catalog(const sq_config_t *config, int argc, char *argv[]);
 
 #endif

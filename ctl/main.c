@@ -17,6 +17,12 @@ static void s_usage(FILE *out)
             "                                    (every event with time and actor)\n"
             "  list [--state STATE] [--limit N]  the newest work orders (default 50), e.g.\n"
             "                                    --state received\n"
+            "  route --explain NUMBER            why it went where it went: the classification\n"
+            "                                    (rule or model scores), the matrix rule, returns\n"
+            "  return NUMBER --department ID --reason TEXT\n"
+            "                                    the lead department hands back a complaint that is\n"
+            "                                    not theirs (退回); routing decides again without it\n"
+            "  catalog                           check the city's catalogue, matrix and rules\n"
             "  migrate [--dir DIR]               apply the sql/ migrations the database lacks\n"
             "  config KEY                        print one config value, e.g. database.name\n"
             "  help                              this text\n"
@@ -85,6 +91,12 @@ int main(int argc, char *argv[])
         rc = ctl_show(config, verb_argc, verb_argv);
     else if (strcmp(verb, "list") == 0)
         rc = ctl_list(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "route") == 0)
+        rc = ctl_route(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "return") == 0)
+        rc = ctl_return(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "catalog") == 0)
+        rc = ctl_catalog(config, verb_argc, verb_argv);
     else if (strcmp(verb, "migrate") == 0)
         rc = ctl_migrate(config, verb_argc, verb_argv);
     else if (strcmp(verb, "config") == 0)

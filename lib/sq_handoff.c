@@ -9,6 +9,7 @@
 
 #define S_MMI_TIMEOUT_MS 500
 #define S_MMI_CACHE_MS 2000
+#define S_LINGER_MS 500
 
 struct _sq_handoff_t {
     sq_mdp_client_t *mmi;   //  asks the broker which services have workers
@@ -32,6 +33,8 @@ sq_handoff_t *sq_handoff_new(const char *broker_endpoint)
     //  Never block a worker's loop on a broker that is away: a hand-off that cannot be
     //  queued is dropped, and the sweeper repeats it later.
     zsock_set_sndtimeo(self->socket, 0);
+    //  On close, give hand-offs already sent a moment to leave (a short-lived suqiuctl).
+    zsock_set_linger(self->socket, S_LINGER_MS);
     return self;
 }
 

@@ -1,13 +1,9 @@
 /*  sq_textclass: which department area a complaint is about, from its title and text.
 
-    A linear model over hashed character n-grams: Chinese needs no word segmentation, and
-    n-grams of characters survive the spelling and wording differences between channels.
-    Text is decoded from UTF-8 (invalid bytes are skipped, so any input is safe), then
-    normalised: ASCII letters lower-cased, full-width ASCII made half-width, whitespace and
-    (by default) punctuation and symbols dropped, optionally digits folded to "0" and a
-    set of stop characters dropped.  Character n-grams of lengths ngram_min..ngram_max are
-    hashed into 2^hash_bits buckets; title n-grams count title_weight times.  A document is
-    the vector of (1 + log tf) * idf over its buckets, scaled to unit length.
+    A linear model over hashed character n-grams (sq_ngram): Chinese needs no word
+    segmentation, and n-grams of characters survive the wording differences between
+    channels.  A document is the vector of log (1 + tf) * idf over its buckets, scaled to
+    unit length; buckets never seen in training are ignored.
 
     A trainer collects labelled documents in memory and turns them into a model by
     multinomial logistic regression or a multi-class linear SVM (SGD), or by naive Bayes.
@@ -23,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sq_ngram.h"
+
 typedef struct _sq_textclass_t sq_textclass_t;
 typedef struct _sq_textclass_trainer_t sq_textclass_trainer_t;
 
@@ -34,22 +32,12 @@ typedef enum {
 
 #define SQ_TEXTCLASS_LABEL_MAX 255      //  bytes in one label
 #define SQ_TEXTCLASS_CLASS_MAX 256      //  labels in one model
-#define SQ_TEXTCLASS_STOP_MAX 64        //  bytes of stop characters
 
 //  How text becomes features (saved in the model) and how the trainer fits (not saved).
 typedef struct {
-    //  features
-    int ngram_min;                      //  1..5
-    int ngram_max;                      //  ngram_min..5
-    int hash_bits;                      //  12..24: 2^hash_bits buckets
-    double title_weight;                //  0..16: how much one title n-gram counts
-    bool drop_punctuation;              //  drop punctuation and symbols before n-grams
-    bool fold_digits;                   //  every digit 0-9 becomes "0"
-    int max_chars;                      //  characters read from each of title and body
-    char stop_chars[SQ_TEXTCLASS_STOP_MAX + 1];   //  UTF-8 characters dropped before n-grams
-    //  training
+    sq_ngram_options_t features;
     sq_textclass_method_t method;
-    int epochs;                         //  1..1000 passes of SGD
+    int epochs;                         //  1..1000 passes of SGD; the later half is averaged
     double learning_rate;               //  initial SGD step, (0, 100]
     double l2;                          //  L2 penalty per example, [0, 1]
     double nb_alpha;                    //  naive Bayes smoothing, (0, 100]
@@ -66,24 +54,15 @@ typedef struct {
 //  Fill options with the defaults (the values chosen by validation on the complaint data).
 void sq_textclass_options_defaults(sq_textclass_options_t *options);
 
-//  Set one option by name (the field names above; method is logistic, hinge or naive_bayes;
-//  booleans are true/false).  Returns 0, or -1 with a message in error naming key and range.
+//  Set one option by name: the field names above and those of sq_ngram_options_t (ngram_min,
+//  ngram_max, hash_bits, title_weight, drop_punctuation, fold_digits, max_chars, stop_chars);
+//  method is logistic, hinge or naive_bayes; booleans are true/false.  Returns 0, or -1 with a message in error naming key and range.
 int sq_textclass_options_set(sq_textclass_options_t *options, const char *key, const char *value,
                              char *error, size_t error_size);
 
 //  Check every option's range.  Returns 0, or -1 with a message in error.
 int sq_textclass_options_check(const sq_textclass_options_t *options, char *error,
                                size_t error_size);
-
-//  The normalised form of text under options (the characters n-grams are made of), as a new
-//  UTF-8 string the caller frees; NULL only when out of memory.  text may be any bytes.
-char *sq_textclass_normalize(const sq_textclass_options_t *options, const char *text);
-
-//  The bucket of every n-gram of text under options, in text order (for each position, the
-//  n-grams starting there, shortest first).  Writes at most max buckets and returns how many
-//  n-grams the text has.  The same text and options always give the same buckets.
-size_t sq_textclass_ngrams(const sq_textclass_options_t *options, const char *text,
-                           uint32_t *buckets, size_t max);
 
 //  A trainer with a copy of options (NULL: the defaults).  Returns NULL when an option is out
 //  of range (logged) or out of memory.

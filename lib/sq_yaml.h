@@ -26,7 +26,7 @@
 
 #define SQ_YAML_BYTES_MAX (16 * 1024 * 1024)
 #define SQ_YAML_DEPTH_MAX 32
-#define SQ_YAML_NODES_MAX (1024 * 1024)
+#define SQ_YAML_NODES_MAX (256 * 1024)
 
 typedef struct _sq_yaml_t sq_yaml_t;
 typedef struct _sq_yaml_node_t sq_yaml_node_t;

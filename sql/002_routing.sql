@@ -75,29 +75,9 @@ LANGUAGE sql STABLE AS $$
     WHERE c.number = p_number
 $$;
 
--- Record a classification and move received -> classified.  Returns false (and writes
--- nothing) when the complaint is no longer in 'received': a repeated hand-off.
-CREATE FUNCTION complaint_classify(p_id bigint, p_category text, p_type text, p_urgency text,
-                                   p_region text, p_simhash bigint, p_actor text, p_detail jsonb)
-RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM 1 FROM complaint WHERE id = p_id AND state = 'received' FOR UPDATE;
-    IF NOT FOUND THEN
-        RETURN false;
-    END IF;
-    UPDATE complaint SET category = p_category, complaint_type = p_type, urgency = p_urgency,
-                         region = p_region
-        WHERE id = p_id;
-    INSERT INTO complaint_fingerprint (complaint_id, simhash, region, phone)
-        SELECT p_id, p_simhash, p_region, d.phone FROM complaint_detail d WHERE d.complaint_id = p_id
-        ON CONFLICT (complaint_id) DO NOTHING;
-    PERFORM complaint_set_state(p_id, 'classified', p_actor, p_detail);
-    RETURN true;
-END $$;
-
--- The earliest open or closed complaint, other than p_id, received within p_window before
--- it, with the same region or phone and a SimHash within p_max_distance bits: the master
--- that p_id repeats.  NULL when there is none.
+-- The earliest complaint other than p_id, received within p_window before it, not itself
+-- a repeat, with the same region or phone and a SimHash within p_max_distance bits: the
+-- master report that p_id repeats.  No row when there is none.
 CREATE FUNCTION complaint_find_master(p_id bigint, p_simhash bigint, p_region text, p_phone text,
                                       p_window interval, p_max_distance int)
 RETURNS TABLE (master_id bigint, master_number text, distance int)
@@ -113,19 +93,69 @@ LANGUAGE sql STABLE AS $$
     ORDER BY c.id LIMIT 1
 $$;
 
--- Link a repeat report to its master (并单): it is not handled twice, and its reporter is
--- answered when the master is.
-CREATE FUNCTION complaint_merge(p_id bigint, p_master bigint, p_actor text, p_detail jsonb)
-RETURNS void LANGUAGE plpgsql AS $$
+-- Record a classification (received -> classified) and, when the complaint repeats an
+-- earlier report (complaint_find_master), merge it into that one (并单: -> merged), all in
+-- one transaction.  outcome: 'classified', 'merged' (with the master), or 'skipped' when
+-- the complaint was no longer in 'received' (a repeated hand-off: nothing written).
+CREATE FUNCTION complaint_classify(p_id bigint, p_category text, p_type text, p_urgency text,
+                                   p_region text, p_simhash bigint, p_window interval,
+                                   p_max_distance int, p_actor text, p_detail jsonb)
+RETURNS TABLE (outcome text, master_number text, distance int)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_phone  text;
+    v_master record;
 BEGIN
-    UPDATE complaint SET duplicate_of = p_master WHERE id = p_id;
-    PERFORM complaint_set_state(p_id, 'merged', p_actor, p_detail);
+    PERFORM 1 FROM complaint WHERE id = p_id AND state = 'received' FOR UPDATE;
+    IF NOT FOUND THEN
+        outcome := 'skipped';
+        RETURN NEXT;
+        RETURN;
+    END IF;
+    UPDATE complaint SET category = p_category, complaint_type = p_type, urgency = p_urgency,
+                         region = p_region
+        WHERE id = p_id;
+    SELECT d.phone INTO v_phone FROM complaint_detail d WHERE d.complaint_id = p_id;
+    INSERT INTO complaint_fingerprint (complaint_id, simhash, region, phone)
+        VALUES (p_id, p_simhash, p_region, v_phone)
+        ON CONFLICT (complaint_id) DO NOTHING;
+    PERFORM complaint_set_state(p_id, 'classified', p_actor, p_detail);
+    outcome := 'classified';
+    IF p_window > interval '0' THEN
+        SELECT * INTO v_master
+            FROM complaint_find_master(p_id, p_simhash, p_region, v_phone, p_window, p_max_distance);
+        IF FOUND THEN
+            UPDATE complaint SET duplicate_of = v_master.master_id WHERE id = p_id;
+            PERFORM complaint_set_state(p_id, 'merged', p_actor,
+                jsonb_build_object('master', v_master.master_number, 'simhash_distance',
+                                   v_master.distance));
+            outcome := 'merged';
+            master_number := v_master.master_number;
+            distance := v_master.distance;
+        END IF;
+    END IF;
+    RETURN NEXT;
 END $$;
 
 -- The departments that returned a complaint: routing must not send it back to them.
 CREATE FUNCTION complaint_returned_by(p_id bigint) RETURNS text[] LANGUAGE sql STABLE AS $$
     SELECT coalesce(array_agg(DISTINCT department), '{}') FROM complaint_return
     WHERE complaint_id = p_id
+$$;
+
+-- What routing needs to know of a complaint: its classification, how sure the classifier
+-- was (from the classification event), and who returned it before.
+CREATE FUNCTION complaint_for_route(p_number text)
+RETURNS TABLE (id bigint, state text, channel text, category text, complaint_type text,
+               region text, low_confidence boolean, returned_by text[])
+LANGUAGE sql STABLE AS $$
+    SELECT c.id, c.state, c.channel, c.category, c.complaint_type, c.region,
+           coalesce((SELECT (e.detail->>'low_confidence')::boolean FROM complaint_event e
+                     WHERE e.complaint_id = c.id AND e.to_state = 'classified'
+                       AND e.detail ? 'low_confidence'
+                     ORDER BY e.id DESC LIMIT 1), false),
+           complaint_returned_by(c.id)
+    FROM complaint c WHERE c.number = p_number
 $$;
 
 -- Assign a classified complaint: to a lead and co-handlers (-> dispatched), or, with a NULL
@@ -211,4 +241,19 @@ CREATE OR REPLACE FUNCTION complaint_json(p_id bigint) RETURNS jsonb LANGUAGE sq
         LEFT JOIN category cat ON cat.id = c.category
         LEFT JOIN department lead ON lead.id = c.lead_department
     WHERE c.id = p_id
+$$;
+
+-- Mirror the catalogue from config/*.yaml (arrays of {id, name, ...}): rows are added or
+-- renamed, never deleted, since old complaints still name them.
+CREATE FUNCTION catalog_sync(p_departments jsonb, p_categories jsonb, p_regions jsonb)
+RETURNS void LANGUAGE sql AS $$
+    INSERT INTO department (id, name, kind)
+        SELECT d->>'id', d->>'name', d->>'kind' FROM jsonb_array_elements(p_departments) d
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind;
+    INSERT INTO category (id, name, category_group)
+        SELECT c->>'id', c->>'name', c->>'group' FROM jsonb_array_elements(p_categories) c
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name, category_group = excluded.category_group;
+    INSERT INTO region (id, name, government)
+        SELECT r->>'id', r->>'name', r->>'government' FROM jsonb_array_elements(p_regions) r
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name, government = excluded.government;
 $$;

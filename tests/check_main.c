@@ -13,7 +13,8 @@ static const struct {
     {"log", test_log_suite},       {"config", test_config_suite},
     {"mdp", test_mdp_suite},       {"envelope", test_envelope_suite},
     {"number", test_number_suite}, {"state", test_state_suite},
-    {"simhash", test_simhash_suite},
+    {"simhash", test_simhash_suite}, {"yaml", test_yaml_suite},
+    {"catalog", test_catalog_suite}, {"matrix", test_matrix_suite},
     {"broker", test_broker_suite},
     {"intake_db", test_intake_db_suite},
 };

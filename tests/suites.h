@@ -11,6 +11,9 @@ Suite *test_envelope_suite(void);
 Suite *test_number_suite(void);
 Suite *test_state_suite(void);
 Suite *test_simhash_suite(void);
+Suite *test_yaml_suite(void);
+Suite *test_catalog_suite(void);
+Suite *test_matrix_suite(void);
 Suite *test_broker_suite(void);
 Suite *test_intake_db_suite(void);
 

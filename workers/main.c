@@ -1,32 +1,53 @@
-/*  suqiu-worker: serves suqiu.intake and suqiu.lookup over MDP, and sweeps stale complaints.
+/*  suqiu-worker: serves the hub's services over MDP and sweeps stale complaints.
 
-    One process, one event loop (zpoller): several MDP sessions per service so that the
-    intake can commit many requests in one transaction, a timer for heartbeats and the
-    sweeper.  Which services it serves comes from worker.services in the config.
+    One process, one event loop (zpoller) over several MDP sessions per service: the intake
+    commits many requests in one transaction, the other services answer one at a time.
+    Which services it serves comes from worker.services; the classify and route stages
+    load the city's catalogue, matrix, rules and models only when they are served.
 */
+#include "catalog_sync.h"
+#include "classify.h"
 #include "intake.h"
 #include "lookup.h"
+#include "route.h"
 #include "sq_config.h"
 #include "sq_db.h"
 #include "sq_log.h"
 #include "sq_mdp_worker.h"
 #include "sq_program.h"
+#include "sq_training.h"
 #include "sweeper.h"
 
-#define S_LOOKUP_SESSIONS 4
-#define S_STATEMENTS_MAX 16
+#define S_ANSWER_SESSIONS 4    //  sessions for each service that answers one at a time
+#define S_STATEMENTS_MAX 32
+
+//  The city's knowledge that classify and route work with.
+typedef struct {
+    sq_catalog_t *catalog;
+    sq_gazetteer_t *gazetteer;
+    sq_matrix_t *matrix;
+    sq_rules_t *rules;
+    sq_textclass_t *models[CLASSIFY_TARGETS];
+} s_knowledge_t;
 
 //  Everything the loop needs, built in order by main and destroyed in reverse.
 typedef struct {
     const sq_config_t *config;
     sq_db_t *db;
     sq_handoff_t *handoff;
+    s_knowledge_t knowledge;
     intake_t *intake;
+    classify_t *classify;
+    route_t *route;
     sweeper_t *sweeper;
     sq_mdp_worker_t **sessions;
     size_t session_count;
     zpoller_t *poller;
 } s_worker_t;
+
+static const char *s_known_services[] = {INTAKE_SERVICE, LOOKUP_SERVICE, CLASSIFY_SERVICE,
+                                         ROUTE_SERVICE};
+#define S_SERVICE_COUNT (sizeof s_known_services / sizeof s_known_services[0])
 
 static bool s_serves(const sq_config_t *config, const char *service)
 {
@@ -42,14 +63,66 @@ static int s_check_services(const sq_config_t *config)
 {
     char *list = strdup(config->worker_services), *saveptr = NULL;
     int rc = 0;
-    for (char *name = strtok_r(list, ", ", &saveptr); name; name = strtok_r(NULL, ", ", &saveptr))
-        if (!streq(name, INTAKE_SERVICE) && !streq(name, LOOKUP_SERVICE)) {
-            fprintf(stderr, "%s: worker.services: unknown service \"%s\" (known: %s, %s)\n",
-                    config->path, name, INTAKE_SERVICE, LOOKUP_SERVICE);
+    for (char *name = strtok_r(list, ", ", &saveptr); name; name = strtok_r(NULL, ", ", &saveptr)) {
+        bool known = false;
+        for (size_t i = 0; i < S_SERVICE_COUNT; i++)
+            known |= streq(name, s_known_services[i]);
+        if (!known) {
+            fprintf(stderr, "%s: worker.services: unknown service \"%s\" (known: %s, %s, %s, %s)\n",
+                    config->path, name, s_known_services[0], s_known_services[1],
+                    s_known_services[2], s_known_services[3]);
             rc = -1;
         }
+    }
     free(list);
     return rc;
+}
+
+//  Load catalogue, gazetteer, matrix, rules and models.  0, or -1 with the reason on stderr.
+static int s_knowledge_load(s_knowledge_t *self, const sq_config_t *config)
+{
+    char error[1024];
+    char *dir = sq_config_catalog_dir(config);
+    char *models = sq_config_model_dir(config);
+    char *path = NULL;
+    int rc = -1;
+    if (!(self->catalog = sq_catalog_load(dir, error, sizeof error)))
+        goto done;
+    self->gazetteer = sq_gazetteer_new(self->catalog);
+    path = zsys_sprintf("%s/matrix.yaml", dir);
+    if (!(self->matrix = sq_matrix_load(path, self->catalog, error, sizeof error)))
+        goto done;
+    zstr_free(&path);
+    path = zsys_sprintf("%s/classify_rules.yaml", dir);
+    if (!(self->rules = sq_rules_load(path, self->catalog, error, sizeof error)))
+        goto done;
+    for (int target = 0; target < CLASSIFY_TARGETS; target++) {
+        zstr_free(&path);
+        path = zsys_sprintf("%s/%s.model", models, classify_target_names[target]);
+        char *csv = zsys_sprintf("%s/training/%s.csv", dir, classify_target_names[target]);
+        self->models[target] = sq_training_load_or_train(path, csv, error, sizeof error);
+        zstr_free(&csv);
+        if (!self->models[target])
+            goto done;
+    }
+    rc = 0;
+done:
+    if (rc)
+        fprintf(stderr, "suqiu-worker: %s\n", error);
+    zstr_free(&path);
+    free(dir);
+    free(models);
+    return rc;
+}
+
+static void s_knowledge_destroy(s_knowledge_t *self)
+{
+    for (int target = 0; target < CLASSIFY_TARGETS; target++)
+        sq_textclass_destroy(&self->models[target]);
+    sq_rules_destroy(&self->rules);
+    sq_matrix_destroy(&self->matrix);
+    sq_gazetteer_destroy(&self->gazetteer);
+    sq_catalog_destroy(&self->catalog);
 }
 
 static int s_add_sessions(s_worker_t *self, const char *service, int count)
@@ -74,20 +147,23 @@ static sq_mdp_worker_t *s_session_of(s_worker_t *self, void *socket)
     return NULL;
 }
 
-//  Read one message from a session and act on it.
+//  Read one message from a session and act on it: the one dispatch function.
 static void s_handle(s_worker_t *self, sq_mdp_worker_t *session)
 {
     zframe_t *reply_to = NULL;
     zmsg_t *body = sq_mdp_worker_recv(session, &reply_to);
     if (!body)
         return;
-    if (streq(sq_mdp_worker_service(session), INTAKE_SERVICE))
+    const char *service = sq_mdp_worker_service(session);
+    if (streq(service, INTAKE_SERVICE)) {
         intake_take(self->intake, session, &reply_to, &body);
-    else {
-        zmsg_t *reply = lookup_answer(self->db, body);
-        zmsg_destroy(&body);
-        sq_mdp_worker_reply(session, &reply_to, &reply);
+        return;
     }
+    zmsg_t *reply = streq(service, CLASSIFY_SERVICE) ? classify_answer(self->classify, body)
+                    : streq(service, ROUTE_SERVICE)  ? route_answer(self->route, body)
+                                                     : lookup_answer(self->db, body);
+    zmsg_destroy(&body);
+    sq_mdp_worker_reply(session, &reply_to, &reply);
 }
 
 static void s_run(s_worker_t *self)
@@ -121,9 +197,10 @@ static void s_run(s_worker_t *self)
         if (now >= next_tick) {
             for (size_t i = 0; i < self->session_count; i++)
                 sq_mdp_worker_tick(self->sessions[i]);
+            sq_handoff_drain(self->handoff);
             next_tick = now + tick_ms;
         }
-        if (self->sweeper && now >= next_sweep) {
+        if (now >= next_sweep) {
             sweeper_run(self->sweeper);
             next_sweep = zclock_mono() + config->worker_sweep_interval_ms;
         }
@@ -131,13 +208,73 @@ static void s_run(s_worker_t *self)
     intake_flush(self->intake);
 }
 
+//  One table of prepared statements for the process: each module's, end to end.
+static void s_collect_statements(sq_db_statement_t *statements)
+{
+    const sq_db_statement_t *tables[] = {intake_statements, lookup_statements,
+                                         sweeper_statements, classify_statements,
+                                         route_statements, catalog_sync_statements};
+    size_t count = 0;
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        for (const sq_db_statement_t *s = tables[t]; s->name; s++) {
+            assert(count < S_STATEMENTS_MAX);
+            statements[count++] = *s;
+        }
+    statements[count] = (sq_db_statement_t){NULL, NULL};
+}
+
+//  Build the services this process serves.  0, or -1 (said why).
+static int s_setup(s_worker_t *self)
+{
+    const sq_config_t *config = self->config;
+    bool stages = s_serves(config, CLASSIFY_SERVICE) || s_serves(config, ROUTE_SERVICE);
+    if (stages) {
+        if (s_knowledge_load(&self->knowledge, config))
+            return -1;
+        catalog_sync(self->db, self->knowledge.catalog);
+    }
+    sq_limits_t limits = {config->limits_title_max_chars, config->limits_content_max_chars,
+                          config->limits_field_max_chars};
+    self->intake = intake_new(self->db, &limits, config->worker_batch_max, self->handoff);
+    if (stages) {
+        classify_setup_t setup = {
+            .db = self->db,
+            .catalog = self->knowledge.catalog,
+            .gazetteer = self->knowledge.gazetteer,
+            .rules = self->knowledge.rules,
+            .handoff = self->handoff,
+            .min_confidence_percent = config->classify_min_confidence_percent,
+            .duplicate_window_hours = config->classify_duplicate_window_hours,
+            .duplicate_max_distance = config->classify_duplicate_max_distance,
+            .duplicate_shingle = config->classify_duplicate_shingle,
+        };
+        for (int target = 0; target < CLASSIFY_TARGETS; target++)
+            setup.models[target] = self->knowledge.models[target];
+        self->classify = classify_new(&setup);
+        self->route = route_new(self->db, self->knowledge.matrix, self->handoff);
+    }
+    self->sweeper = sweeper_new(self->db, self->handoff, config->worker_stale_after_s);
+    self->poller = zpoller_new(NULL);
+    self->sessions = (sq_mdp_worker_t **) zmalloc(
+        sizeof(sq_mdp_worker_t *) * (size_t) (config->worker_sessions + 3 * S_ANSWER_SESSIONS));
+    if (s_serves(config, INTAKE_SERVICE)
+        && s_add_sessions(self, INTAKE_SERVICE, config->worker_sessions))
+        return -1;
+    for (size_t i = 1; i < S_SERVICE_COUNT; i++)
+        if (s_serves(config, s_known_services[i])
+            && s_add_sessions(self, s_known_services[i], S_ANSWER_SESSIONS))
+            return -1;
+    return 0;
+}
+
 int main(int argc, char *argv[])
 {
     int exit_code;
     sq_config_t *config = sq_program_start(
         argc, argv, "suqiu-worker",
-        "Serve the services named in worker.services (suqiu.intake, suqiu.lookup) through\n"
-        "the MDP broker, and hand stale complaints to their next stage.",
+        "Serve the services named in worker.services (suqiu.intake, suqiu.lookup,\n"
+        "suqiu.classify, suqiu.route) through the MDP broker, and hand stale complaints to\n"
+        "their next stage.",
         &exit_code);
     if (!config)
         return exit_code;
@@ -145,16 +282,8 @@ int main(int argc, char *argv[])
         sq_config_destroy(&config);
         return 1;
     }
-    //  One table of prepared statements for the process: each module's, end to end.
-    sq_db_statement_t statements[S_STATEMENTS_MAX + 1] = {{NULL, NULL}};
-    size_t statement_count = 0;
-    const sq_db_statement_t *tables[] = {intake_statements, lookup_statements, sweeper_statements};
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
-        for (const sq_db_statement_t *s = tables[t]; s->name; s++) {
-            assert(statement_count < S_STATEMENTS_MAX);
-            statements[statement_count++] = *s;
-        }
-
+    sq_db_statement_t statements[S_STATEMENTS_MAX + 1];
+    s_collect_statements(statements);
     s_worker_t self = {.config = config};
     char *conninfo = sq_config_conninfo(config);
     self.db = sq_db_new(conninfo, "suqiu-worker", statements);
@@ -162,33 +291,24 @@ int main(int argc, char *argv[])
     //  The database may still be starting: keep trying until it answers or we are stopped.
     while (sq_db_connect(self.db) && !zsys_interrupted)
         zclock_sleep(1000);
-    sq_limits_t limits = {config->limits_title_max_chars, config->limits_content_max_chars,
-                          config->limits_field_max_chars};
     self.handoff = sq_handoff_new(config->broker_client_endpoint);
-    self.intake = intake_new(self.db, &limits, config->worker_batch_max, self.handoff);
-    self.sweeper = self.handoff ? sweeper_new(self.db, self.handoff, config->worker_stale_after_s) : NULL;
-    self.poller = zpoller_new(NULL);
-    self.sessions = (sq_mdp_worker_t **) zmalloc(
-        sizeof(sq_mdp_worker_t *) * (size_t) (config->worker_sessions + S_LOOKUP_SESSIONS));
-    int rc = 0;
-    if ((s_serves(config, INTAKE_SERVICE)
-         && s_add_sessions(&self, INTAKE_SERVICE, config->worker_sessions))
-        || (s_serves(config, LOOKUP_SERVICE)
-            && s_add_sessions(&self, LOOKUP_SERVICE, S_LOOKUP_SESSIONS))
-        || !self.sweeper || !self.handoff)
-        rc = 1;
-    else {
+    int rc = 1;
+    if (self.handoff && s_setup(&self) == 0) {
         sq_info("serving %s through the broker at %s (%zu sessions)", config->worker_services,
                 config->broker_worker_endpoint, self.session_count);
         s_run(&self);
         sq_info("stopping");
+        rc = 0;
     }
     for (size_t i = 0; i < self.session_count; i++)
         sq_mdp_worker_destroy(&self.sessions[i]);
     free(self.sessions);
     zpoller_destroy(&self.poller);
     sweeper_destroy(&self.sweeper);
+    route_destroy(&self.route);
+    classify_destroy(&self.classify);
     intake_destroy(&self.intake);
+    s_knowledge_destroy(&self.knowledge);
     sq_handoff_destroy(&self.handoff);
     sq_db_destroy(&self.db);
     sq_config_destroy(&config);

@@ -298,9 +298,16 @@ BASE_CONFIG = {
                "batch_wait_ms": 1, "sweep_interval_ms": 200, "stale_after_s": 1},
     "hotline": {"address": "127.0.0.1", "port": None, "threads": 16, "max_body_bytes": 65536,
                 "broker_timeout_ms": 1000, "broker_retries": 3},
+    "catalog": {"dir": os.path.join(ROOT, "config")},
+    "classify": {"model_dir": os.path.join(RUN_DIR, "models"), "min_confidence_percent": 40,
+                 "duplicate_window_hours": 72, "duplicate_max_distance": 12,
+                 "duplicate_shingle": 2},
     "limits": {"title_max_chars": 200, "content_max_chars": 4000, "field_max_chars": 500},
     "log": {"level": "info"},
 }
+
+# Every service a worker can serve: a hub that classifies and routes asks for these.
+ALL_SERVICES = "suqiu.intake,suqiu.lookup,suqiu.classify,suqiu.route"
 
 
 def yaml_text(config):

@@ -1,0 +1,180 @@
+/*  suqiuctl route --explain / return: why a complaint went where it went, and a department
+    handing back a complaint that is not theirs (退回). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "sq_db.h"
+#include <czmq.h>
+
+#include "sq_handoff.h"
+#include "sq_number.h"
+#include "sq_state.h"
+
+static const sq_db_statement_t s_statements[] = {
+    {"explain", "SELECT complaint_json_by_number($1)"},
+    {"return", "SELECT complaint_return_to_routing($1, $2, $3, $4)"},
+    {NULL, NULL},
+};
+
+static sq_db_t *s_connect(const sq_config_t *config)
+{
+    char *conninfo = sq_config_conninfo(config);
+    sq_db_t *db = sq_db_new(conninfo, "suqiuctl", s_statements);
+    free(conninfo);
+    if (sq_db_connect(db)) {
+        fprintf(stderr, "suqiuctl: cannot reach the database: %s\n", sq_db_error(db));
+        sq_db_destroy(&db);
+    }
+    return db;
+}
+
+static const char *s_text(json_t *object, const char *key)
+{
+    const char *text = json_string_value(json_object_get(object, key));
+    return text ? text : "-";
+}
+
+//  One decision of the classifier: "category  food.x  by rule r" or "... by model (scores)".
+static void s_print_decision(const char *name, json_t *why)
+{
+    if (!why)
+        return;
+    printf("  %-9s %-28s", name, s_text(why, "value"));
+    const char *by = s_text(why, "by");
+    if (strcmp(by, "rule") == 0)
+        printf(" by rule %s\n", s_text(why, "rule"));
+    else {
+        printf(" by the model, confidence %.2f; top:", json_number_value(json_object_get(why, "confidence")));
+        size_t index;
+        json_t *score;
+        json_array_foreach(json_object_get(why, "scores"), index, score)
+            printf(" %s %.2f", json_string_value(json_array_get(score, 0)),
+                   json_number_value(json_array_get(score, 1)));
+        printf("\n");
+        json_array_foreach(json_object_get(why, "vetoed"), index, score)
+            printf("            (%s vetoed by rule %s)\n", s_text(score, "label"), s_text(score, "rule"));
+    }
+}
+
+static void s_explain(json_t *complaint)
+{
+    printf("work order %s: %s", s_text(complaint, "number"), s_text(complaint, "state"));
+    if (json_object_get(complaint, "lead_department"))
+        printf(", lead %s (%s)", s_text(complaint, "lead_department_name"),
+               s_text(complaint, "lead_department"));
+    json_t *co = json_object_get(complaint, "co_departments");
+    if (json_array_size(co)) {
+        printf(", with");
+        size_t index;
+        json_t *id;
+        json_array_foreach(co, index, id)
+            printf(" %s", json_string_value(id));
+    }
+    printf("\n");
+    size_t index;
+    json_t *event;
+    json_array_foreach(json_object_get(complaint, "history"), index, event)
+    {
+        const char *to = s_text(event, "to_state");
+        json_t *detail = json_object_get(event, "detail");
+        if (strcmp(to, "classified") == 0 && json_object_get(detail, "category")) {
+            printf("classified %s by %s%s\n", s_text(event, "at"), s_text(event, "actor"),
+                   json_is_true(json_object_get(detail, "low_confidence")) ? " (unsure of the category)" : "");
+            s_print_decision("category", json_object_get(detail, "category"));
+            s_print_decision("type", json_object_get(detail, "type"));
+            s_print_decision("urgency", json_object_get(detail, "urgency"));
+            json_t *region = json_object_get(detail, "region");
+            printf("  %-9s %-28s from %s (\"%s\")\n", "region", s_text(region, "id"),
+                   s_text(region, "from"), s_text(region, "matched"));
+        }
+        else if (strcmp(to, "classified") == 0)
+            printf("returned %s by %s: %s (it came by rule %s)\n", s_text(event, "at"),
+                   s_text(detail, "returned_by"), s_text(detail, "reason"), s_text(detail, "rule"));
+        else if (strcmp(to, "dispatched") == 0 || strcmp(to, "triage") == 0)
+            printf("%s %s by %s: %s\n", to, s_text(event, "at"), s_text(event, "actor"),
+                   s_text(detail, "reason"));
+        else if (strcmp(to, "merged") == 0)
+            printf("merged %s into %s (SimHash distance %lld)\n", s_text(event, "at"),
+                   s_text(detail, "master"),
+                   (long long) json_integer_value(json_object_get(detail, "simhash_distance")));
+    }
+}
+
+int ctl_route(const sq_config_t *config, int argc, char *argv[])
+{
+    if (argc != 3 || strcmp(argv[1], "--explain") != 0) {
+        fprintf(stderr, "usage: suqiuctl route --explain NUMBER\n");
+        return 2;
+    }
+    if (!sq_number_valid(argv[2])) {
+        fprintf(stderr, "suqiuctl route: \"%s\" is not a work-order number\n", argv[2]);
+        return 2;
+    }
+    sq_db_t *db = s_connect(config);
+    if (!db)
+        return 1;
+    const char *values[] = {argv[2]};
+    PGresult *result = sq_db_exec(db, "explain", 1, values);
+    int rc = 0;
+    if (!result)
+        rc = 1;
+    else if (PQgetisnull(result, 0, 0)) {
+        fprintf(stderr, "suqiuctl route: no work order %s\n", argv[2]);
+        rc = 1;
+    }
+    else {
+        json_t *complaint = json_loads(PQgetvalue(result, 0, 0), 0, NULL);
+        s_explain(complaint);
+        json_decref(complaint);
+    }
+    PQclear(result);
+    sq_db_destroy(&db);
+    return rc;
+}
+
+int ctl_return(const sq_config_t *config, int argc, char *argv[])
+{
+    const char *number = NULL, *department = NULL, *reason = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--department") == 0 && i + 1 < argc)
+            department = argv[++i];
+        else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
+            reason = argv[++i];
+        else if (!number && argv[i][0] != '-')
+            number = argv[i];
+        else
+            number = NULL, i = argc;
+    }
+    if (!number || !department || !reason || !*reason) {
+        fprintf(stderr, "usage: suqiuctl return NUMBER --department ID --reason TEXT\n");
+        return 2;
+    }
+    if (!sq_number_valid(number)) {
+        fprintf(stderr, "suqiuctl return: \"%s\" is not a work-order number\n", number);
+        return 2;
+    }
+    sq_db_t *db = s_connect(config);
+    if (!db)
+        return 1;
+    const char *values[] = {number, department, reason, "suqiuctl"};
+    PGresult *result = sq_db_exec(db, "return", 4, values);
+    int rc = 1;
+    if (result && PQgetvalue(result, 0, 0)[0] == 't') {
+        printf("suqiu: %s returned by %s; routing decides again without it\n", number, department);
+        rc = 0;
+        //  Routing need not wait for the sweeper: hand it over now, when routing runs.
+        sq_handoff_t *handoff = sq_handoff_new(config->broker_client_endpoint);
+        if (handoff)
+            sq_handoff_send(handoff, sq_state_next_service(SQ_STATE_CLASSIFIED), "return", number);
+        sq_handoff_destroy(&handoff);
+    }
+    else if (result)
+        fprintf(stderr, "suqiuctl return: %s is not dispatched to %s, so it cannot return it\n",
+                number, department);
+    PQclear(result);
+    sq_db_destroy(&db);
+    return rc;
+}

@@ -1,0 +1,95 @@
+/*  sq_training: models from CSV files (see sq_training.h). */
+#include "sq_training.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sq_csv.h"
+#include "sq_log.h"
+
+sq_textclass_t *sq_training_from_csv(const char *path, const char *label_column,
+                                     const sq_textclass_options_t *options, size_t *rows,
+                                     char *error, size_t error_size)
+{
+    sq_csv_t *csv = sq_csv_open(path, error, error_size);
+    if (!csv)
+        return NULL;
+    if (!sq_csv_has_column(csv, "body") || !sq_csv_has_column(csv, label_column)) {
+        snprintf(error, error_size, "%s: the header must name the columns body and %s", path,
+                 label_column);
+        sq_csv_destroy(&csv);
+        return NULL;
+    }
+    sq_textclass_trainer_t *trainer = sq_textclass_trainer_new(options);
+    size_t count = 0;
+    int rc;
+    while (trainer && (rc = sq_csv_next(csv)) == 1) {
+        const char *label = sq_csv_field(csv, label_column);
+        if (!label || !*label)
+            continue;   //  an unlabelled row teaches nothing
+        if (sq_textclass_trainer_add(trainer, sq_csv_field(csv, "title"), sq_csv_field(csv, "body"),
+                                     label)) {
+            snprintf(error, error_size, "%s:%zu: this row cannot be learnt (label \"%.60s\")", path,
+                     sq_csv_line(csv), label);
+            sq_textclass_trainer_destroy(&trainer);
+            break;
+        }
+        if (++count % 10000 == 0)
+            sq_info("%s: %zu rows read", path, count);
+    }
+    if (trainer && rc < 0) {
+        snprintf(error, error_size, "%s", sq_csv_error(csv));
+        sq_textclass_trainer_destroy(&trainer);
+    }
+    sq_csv_destroy(&csv);
+    if (rows)
+        *rows = count;
+    if (!trainer)
+        return NULL;
+    sq_textclass_t *model = sq_textclass_trainer_finish(&trainer);
+    if (!model)
+        snprintf(error, error_size, "%s: no model could be made (at least two labels are needed)",
+                 path);
+    return model;
+}
+
+//  mkdir -p for the folder that will hold path.
+static int s_make_folder_of(const char *path)
+{
+    char *copy = strdup(path);
+    char *folder = dirname(copy);
+    int rc = 0;
+    for (char *slash = folder + 1; rc == 0; slash++) {
+        if (*slash == '/' || *slash == 0) {
+            char saved = *slash;
+            *slash = 0;
+            if (mkdir(folder, 0755) && errno != EEXIST)
+                rc = -1;
+            *slash = saved;
+            if (saved == 0)
+                break;
+        }
+    }
+    free(copy);
+    return rc;
+}
+
+sq_textclass_t *sq_training_load_or_train(const char *model_path, const char *csv_path,
+                                          char *error, size_t error_size)
+{
+    struct stat info;
+    if (stat(model_path, &info) == 0)
+        return sq_textclass_load(model_path, error, error_size);
+    size_t rows = 0;
+    sq_textclass_t *model = sq_training_from_csv(csv_path, "label", NULL, &rows, error, error_size);
+    if (!model)
+        return NULL;
+    sq_info("trained %s from %zu rows of %s", model_path, rows, csv_path);
+    if (s_make_folder_of(model_path) || sq_textclass_save(model, model_path))
+        sq_warn("cannot save the model at %s; it will be trained again next start", model_path);
+    return model;
+}

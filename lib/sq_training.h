@@ -1,0 +1,28 @@
+/*  sq_training: models made from CSV files of labelled complaints.
+
+    A training file has a header with at least `body` and a label column, and optionally
+    `title` (used when present).  The worker keeps its models (category, type, urgency) in
+    the model folder; a model that is missing there is trained from the catalogue's
+    training/NAME.csv and saved, so that a fresh machine classifies out of the box.
+*/
+#ifndef SQ_TRAINING_H
+#define SQ_TRAINING_H
+
+#include <stddef.h>
+
+#include "sq_textclass.h"
+
+//  Train on every row of the CSV file at path, with label_column as the label and the given
+//  options (NULL: the defaults).  Sets *rows to the rows read when rows is not NULL.  Returns
+//  the model (the caller's) or NULL with a message naming file and line in error.
+sq_textclass_t *sq_training_from_csv(const char *path, const char *label_column,
+                                     const sq_textclass_options_t *options, size_t *rows,
+                                     char *error, size_t error_size);
+
+//  Load the model at model_path; when there is no such file, train one from csv_path (label
+//  column "label") and save it at model_path (creating its folder).  Returns the model (the
+//  caller's) or NULL with a message in error.
+sq_textclass_t *sq_training_load_or_train(const char *model_path, const char *csv_path,
+                                          char *error, size_t error_size);
+
+#endif

@@ -1,0 +1,146 @@
+"""End-to-end tests of classification and routing (issue 4): a hub whose worker serves
+suqiu.intake, suqiu.lookup, suqiu.classify and suqiu.route with the city's real catalogue,
+matrix, rules and training data from config/.
+"""
+import time
+import unittest
+
+import harness
+
+CANTEEN = {
+    "caller_name": "王女士",
+    "phone": "13912345678",
+    "address": "乐清市柳市镇长江路88号",
+    "title": "柳市实验小学食堂饭菜变质",
+    "content": "孩子在柳市实验小学读三年级，今天中午学校食堂的饭菜有馊味，好几个学生吃了以后肚子疼，"
+               "希望教育局和市场监管部门去查一查学校食堂。",
+}
+
+
+def lit(text):
+    return harness.quote_literal(text)
+
+
+class RoutingTests(unittest.TestCase):
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = harness.Hub(name="routing", overrides={
+            "worker": {"services": harness.ALL_SERVICES},
+        }).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stop()
+
+    def wait_state(self, number, states, timeout=15.0):
+        """GET the work order until its state is one of states; returns its JSON."""
+        deadline = time.monotonic() + timeout
+        answer = None
+        while time.monotonic() < deadline:
+            status, answer = self.hub.get("/v1/workorders/" + number)
+            self.assertEqual(status, 200, answer)
+            if answer["state"] in states:
+                return answer
+            time.sleep(0.1)
+        self.fail("%s never reached %s; it is %r" % (number, states, answer and answer["state"]))
+
+    def post(self, **fields):
+        status, answer = self.hub.post(harness.order(**fields))
+        self.assertEqual(status, 201, answer)
+        return answer["number"]
+
+    def event(self, order, to_state):
+        """The last history event into to_state."""
+        events = [e for e in order["history"] if e.get("to_state") == to_state]
+        self.assertTrue(events, "no event into %s in %r" % (to_state, order["history"]))
+        return events[-1]
+
+    def test_school_canteen_goes_to_education_with_market_regulation(self):
+        number = self.post(**CANTEEN)
+        order = self.wait_state(number, ("dispatched", "triage"))
+        self.assertEqual(order["state"], "dispatched", order)
+        self.assertEqual(order["category"], "food.school_canteen")
+        self.assertEqual(order["lead_department"], "jyj")
+        self.assertEqual(order["lead_department_name"], "市教育局")
+        self.assertIn("scjgj", order["co_departments"])
+        self.assertEqual(order["region_id"], "liushi")
+        self.assertIn(order["type"], ("complaint", "report", "enquiry", "help", "suggestion", "praise"))
+        self.assertIn(order["urgency"], ("urgent", "normal"))
+        classified = self.event(order, "classified")
+        self.assertEqual(classified["actor"], "suqiu.classify")
+        self.assertEqual(classified["detail"]["category"]["value"], "food.school_canteen")
+        self.assertIn(classified["detail"]["category"]["by"], ("rule", "model"))
+        self.assertEqual(classified["detail"]["region"]["from"], "address")
+        dispatched = self.event(order, "dispatched")
+        self.assertEqual(dispatched["actor"], "suqiu.route")
+        self.assertEqual(dispatched["detail"]["rule"], "food-school-canteen")
+        self.assertIn("市教育局", dispatched["detail"]["reason"])
+        explained = self.hub.ctl("route", "--explain", number)
+        self.assertEqual(explained.returncode, 0, explained.stderr)
+        self.assertIn("lead 市教育局 (jyj)", explained.stdout)
+        self.assertIn("rule food-school-canteen", explained.stdout)
+        self.assertIn("region    liushi", explained.stdout)
+
+    def test_a_return_is_counted_and_rerouted_without_that_department(self):
+        number = self.post(**dict(CANTEEN, phone="13900000001",
+                                  address="乐清市虹桥镇幸福路2号",
+                                  title="虹桥镇中心小学食堂卫生差",
+                                  content="虹桥镇中心小学学校食堂后厨脏乱，饭菜里吃出头发。"))
+        self.wait_state(number, ("dispatched",))
+        wrong = self.hub.ctl("return", number, "--department", "scjgj", "--reason", "不是牵头单位")
+        self.assertEqual(wrong.returncode, 1, "a co-handler cannot return it")
+        done = self.hub.ctl("return", number, "--department", "jyj", "--reason", "属于市场监管职责")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            order = self.wait_state(number, ("dispatched", "triage"))
+            if len([e for e in order["history"] if e.get("to_state") in ("dispatched", "triage")]) >= 2:
+                break
+            time.sleep(0.1)
+        self.assertNotEqual(order.get("lead_department"), "jyj", order)
+        decided = [e for e in order["history"] if e.get("to_state") in ("dispatched", "triage")]
+        self.assertEqual(len(decided), 2, order["history"])
+        self.assertEqual(decided[-1]["detail"].get("excluded"), ["jyj"])
+        returned = self.event(order, "classified")
+        self.assertEqual(returned["detail"]["returned_by"], "jyj")
+        rows = self.hub.sql("SELECT department, rule_id, reason FROM complaint_return r"
+                            " JOIN complaint c ON c.id = r.complaint_id WHERE c.number = %s"
+                            % lit(number))
+        self.assertEqual(rows, [("jyj", "food-school-canteen", "属于市场监管职责")])
+        counted = self.hub.sql_value("SELECT returns FROM route_rule_returns"
+                                     " WHERE rule_id = 'food-school-canteen'")
+        self.assertGreaterEqual(int(counted), 1)
+
+    def test_a_repeat_report_of_one_incident_is_merged(self):
+        first = self.post(phone="13700000002", address="乐清市乐成街道人民路66号",
+                          title="人民路餐馆油烟扰民",
+                          content="乐成街道人民路66号的餐馆每天油烟直排，楼上住户窗户都不敢开，请处理。")
+        self.wait_state(first, ("dispatched", "triage"))
+        second = self.post(phone="13700000002", address="乐清市乐成街道人民路66号",
+                           title="人民路餐馆油烟扰民问题",
+                           content="乐成街道人民路66号的餐馆每天油烟直排，楼上住户窗户都不能开，请尽快处理。")
+        order = self.wait_state(second, ("merged", "dispatched", "triage"))
+        self.assertEqual(order["state"], "merged", order)
+        self.assertEqual(order["duplicate_of"], first)
+        merged = self.event(order, "merged")
+        self.assertEqual(merged["detail"]["master"], first)
+        self.assertLessEqual(merged["detail"]["simhash_distance"], 12)
+        # A different incident from the same caller is not merged.
+        other = self.post(phone="13700000002", address="乐清市乐成街道人民路66号",
+                          title="人民路路灯不亮", content="人民路66号门口的路灯坏了一个月了，晚上很黑。")
+        self.assertNotEqual(self.wait_state(other, ("merged", "dispatched", "triage"))["state"],
+                            "merged")
+
+    def test_an_unclear_complaint_goes_to_the_dispatch_desk(self):
+        number = self.post(title="请回电", content="请回电话，谢谢。", address="不详")
+        order = self.wait_state(number, ("dispatched", "triage"))
+        self.assertEqual(order["state"], "triage", order)
+        self.assertNotIn("lead_department", order)
+        self.assertTrue(self.event(order, "classified")["detail"]["low_confidence"])
+        self.assertIn("unsure", self.event(order, "triage")["detail"]["reason"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,167 @@
+/*  route: decide the lead and co-handlers of classified complaints (see route.h). */
+#include "route.h"
+
+#include <jansson.h>
+
+#include "sq_log.h"
+#include "sq_number.h"
+#include "sq_state.h"
+
+#define S_RETURNED_MAX 32
+
+const sq_db_statement_t route_statements[] = {
+    {"route_read",
+     "SELECT id, state, channel, category, complaint_type, region, low_confidence, returned_by"
+     " FROM complaint_for_route($1)"},
+    {"route_assign", "SELECT complaint_assign($1::bigint, $2, $3::text[], $4, $5::jsonb)"},
+    {NULL, NULL},
+};
+
+struct _route_t {
+    sq_db_t *db;                 //  borrowed
+    const sq_matrix_t *matrix;   //  borrowed
+    sq_handoff_t *handoff;       //  borrowed, may be NULL
+};
+
+route_t *route_new(sq_db_t *db, const sq_matrix_t *matrix, sq_handoff_t *handoff)
+{
+    route_t *self = (route_t *) zmalloc(sizeof *self);
+    self->db = db;
+    self->matrix = matrix;
+    self->handoff = handoff;
+    return self;
+}
+
+void route_destroy(route_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free(*self_p);
+    *self_p = NULL;
+}
+
+static zmsg_t *s_reply(const char *status, json_t *object)
+{
+    char *text = json_dumps(object, JSON_COMPACT);
+    json_decref(object);
+    zmsg_t *reply = zmsg_new();
+    zmsg_addstr(reply, status);
+    zmsg_addstr(reply, text ? text : "{}");
+    free(text);
+    return reply;
+}
+
+static zmsg_t *s_error(const char *status, const char *message)
+{
+    return s_reply(status, json_pack("{s:s}", "error", message));
+}
+
+//  Split a PostgreSQL array literal of plain ids ("{a,b}") into ids[] pointing into text
+//  (modified in place).  Returns how many.
+static size_t s_split_array(char *text, char **ids, size_t max)
+{
+    size_t count = 0;
+    char *inside = text[0] == '{' ? text + 1 : text;
+    char *end = strchr(inside, '}');
+    if (end)
+        *end = 0;
+    char *saveptr = NULL;
+    for (char *id = strtok_r(inside, ",", &saveptr); id && count < max;
+         id = strtok_r(NULL, ",", &saveptr))
+        ids[count++] = id;
+    return count;
+}
+
+//  Route the complaint in row 0 of result; returns the reply.
+static zmsg_t *s_route(route_t *self, const char *number, PGresult *row)
+{
+    const char *id = PQgetvalue(row, 0, 0);
+    const char *state = PQgetvalue(row, 0, 1);
+    if (!streq(state, sq_state_name(SQ_STATE_CLASSIFIED)))
+        return s_reply("200", json_pack("{s:s, s:s, s:s}", "number", number, "outcome", "skipped",
+                                        "reason", "not in state classified"));
+    sq_route_query_t query = {
+        .category = PQgetisnull(row, 0, 3) ? NULL : PQgetvalue(row, 0, 3),
+        .type = SQ_TYPE_NONE,
+        .region = PQgetisnull(row, 0, 5) ? NULL : PQgetvalue(row, 0, 5),
+        .channel = PQgetvalue(row, 0, 2),
+    };
+    if (!PQgetisnull(row, 0, 4))
+        sq_type_parse(PQgetvalue(row, 0, 4), &query.type);
+    bool unsure = PQgetvalue(row, 0, 6)[0] == 't';
+    char *returned_text = strdup(PQgetvalue(row, 0, 7));
+    char *returned[S_RETURNED_MAX];
+    size_t returned_count = s_split_array(returned_text, returned, S_RETURNED_MAX);
+
+    sq_route_decision_t decision;
+    if (unsure) {
+        memset(&decision, 0, sizeof decision);
+        snprintf(decision.reason, sizeof decision.reason,
+                 "the classifier is unsure of the category: the dispatch desk decides");
+    }
+    else
+        sq_matrix_route(self->matrix, &query, (const char *const *) returned, returned_count,
+                        &decision);
+    json_t *co = json_array();
+    char co_literal[SQ_ROUTE_CO_MAX * 72] = "{";
+    for (size_t i = 0; i < decision.co_count; i++) {
+        json_array_append_new(co, json_string(decision.co[i]));
+        strcat(co_literal, i ? "," : "");
+        strncat(co_literal, decision.co[i], 64);
+    }
+    strcat(co_literal, "}");
+    json_t *detail = json_pack("{s:s?, s:O, s:s?, s:s}", "lead", decision.lead, "co", co, "rule",
+                               decision.rule, "reason", decision.reason);
+    if (returned_count) {
+        json_t *excluded = json_array();
+        for (size_t i = 0; i < returned_count; i++)
+            json_array_append_new(excluded, json_string(returned[i]));
+        json_object_set_new(detail, "excluded", excluded);
+    }
+    free(returned_text);
+    char *detail_text = json_dumps(detail, JSON_COMPACT);
+    json_decref(detail);
+    const char *values[] = {id, decision.lead, co_literal, ROUTE_SERVICE, detail_text};
+    PGresult *result = sq_db_exec(self->db, "route_assign", 5, values);
+    free(detail_text);
+    if (!result) {
+        json_decref(co);
+        return s_error("503", "the decision could not be committed; retry");
+    }
+    bool assigned = PQgetvalue(result, 0, 0)[0] == 't';
+    PQclear(result);
+    const char *outcome = !assigned ? "skipped" : decision.lead ? "dispatched" : "triage";
+    sq_info("%s complaint=%s lead=%s rule=%s: %s", outcome, number,
+            decision.lead ? decision.lead : "-", decision.rule ? decision.rule : "-",
+            decision.reason);
+    if (assigned && decision.lead && self->handoff)
+        sq_handoff_send(self->handoff, sq_state_next_service(SQ_STATE_DISPATCHED), "new", number);
+    return s_reply("200", json_pack("{s:s, s:s, s:s?, s:o, s:s?, s:s}", "number", number,
+                                    "outcome", outcome, "lead", decision.lead, "co", co, "rule",
+                                    decision.rule, "reason", decision.reason));
+}
+
+zmsg_t *route_answer(route_t *self, zmsg_t *request)
+{
+    if (zmsg_size(request) != 2)
+        return s_error("400", "expected: VERB NUMBER");
+    char *verb = zmsg_popstr(request);
+    char *number = zmsg_popstr(request);
+    zmsg_t *reply;
+    if (!sq_number_valid(number))
+        reply = s_error("400", "not a work-order number");
+    else {
+        const char *values[] = {number};
+        PGresult *row = sq_db_exec(self->db, "route_read", 1, values);
+        if (!row)
+            reply = s_error("503", "the database cannot be reached; retry");
+        else if (PQntuples(row) != 1)
+            reply = s_error("404", "no such work order");
+        else
+            reply = s_route(self, number, row);
+        PQclear(row);
+    }
+    free(verb);
+    free(number);
+    return reply;
+}

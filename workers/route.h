@@ -1,0 +1,38 @@
+/*  route: the suqiu.route service, who leads a classified complaint and who cooperates.
+
+    Request frames: VERB NUMBER ("new" from classify, "sweep" from the sweeper).  For a
+    complaint in 'classified' it asks the routing matrix (config/matrix.yaml), leaving out
+    the departments that returned it, and records the decision with its reason:
+    'dispatched' to the lead and co-handlers, or 'triage' (the dispatch desk decides by
+    hand) when the classifier was unsure, no rule covers it, or every candidate returned it.
+    Reply frames: "200" {"number", "outcome": dispatched|triage|skipped, "lead", "co",
+    "rule", "reason"}, or "400"/"404"/"503" {"error"}.  A complaint no longer in
+    'classified' is skipped, so repeated hand-offs are harmless.
+*/
+#ifndef ROUTE_H
+#define ROUTE_H
+
+#include <czmq.h>
+
+#include "sq_catalog.h"
+#include "sq_db.h"
+#include "sq_handoff.h"
+#include "sq_matrix.h"
+
+#define ROUTE_SERVICE "suqiu.route"
+
+typedef struct _route_t route_t;
+
+//  The prepared statements route needs; add them to the process's table.
+extern const sq_db_statement_t route_statements[];
+
+//  A router; db, matrix and handoff (may be NULL) are borrowed.
+route_t *route_new(sq_db_t *db, const sq_matrix_t *matrix, sq_handoff_t *handoff);
+
+//  Free; safe twice.
+void route_destroy(route_t **self_p);
+
+//  Answer one request (borrowed).  Returns the reply body (the caller's).
+zmsg_t *route_answer(route_t *self, zmsg_t *request);
+
+#endif
