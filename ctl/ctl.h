@@ -13,5 +13,7 @@ int ctl_list(const sq_config_t *config, int argc, char *argv[]);
 int ctl_route(const sq_config_t *config, int argc, char *argv[]);
 int ctl_return(const sq_config_t *config, int argc, char *argv[]);
 int ctl_catalog(const sq_config_t *config, int argc, char *argv[]);
+int ctl_train(const sq_config_t *config, int argc, char *argv[]);
+int ctl_eval(const sq_config_t *config, int argc, char *argv[]);
 
 #endif

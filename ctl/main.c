@@ -22,6 +22,10 @@ static void s_usage(FILE *out)
             "  return NUMBER --department ID --reason TEXT\n"
             "                                    the lead department hands back a complaint that is\n"
             "                                    not theirs (退回); routing decides again without it\n"
+            "  train --csv FILE --out MODEL      fit the classifier on a labelled CSV (body, label[, title])\n"
+            "        [--label-column NAME] [--param KEY=VALUE]...\n"
+            "  eval --train A.csv --test B.csv   train on A; accuracy, macro-F1, confusion, speed on B\n"
+            "        [--label-column NAME] [--param KEY=VALUE]...\n"
             "  catalog                           check the city's catalogue, matrix and rules\n"
             "  migrate [--dir DIR]               apply the sql/ migrations the database lacks\n"
             "  config KEY                        print one config value, e.g. database.name\n"
@@ -95,6 +99,10 @@ int main(int argc, char *argv[])
         rc = ctl_route(config, verb_argc, verb_argv);
     else if (strcmp(verb, "return") == 0)
         rc = ctl_return(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "train") == 0)
+        rc = ctl_train(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "eval") == 0)
+        rc = ctl_eval(config, verb_argc, verb_argv);
     else if (strcmp(verb, "catalog") == 0)
         rc = ctl_catalog(config, verb_argc, verb_argv);
     else if (strcmp(verb, "migrate") == 0)

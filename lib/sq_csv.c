@@ -15,7 +15,7 @@
 #include <string.h>
 
 #define S_CHUNK 65536
-#define S_BUFFER_MAX (SQ_CSV_FIELD_MAX + 1)   //  a full field and libcsv's terminating NUL
+#define S_BUFFER_MAX (SQ_CSV_FIELD_MAX + 64)   //  a full field and libcsv's few spare bytes
 
 typedef struct {
     char **fields;
@@ -32,6 +32,7 @@ struct _sq_csv_t {
     size_t chunk_at, chunk_size;
     bool at_end;          //  the file is read and the parser finished
     size_t line;          //  the line being fed
+    size_t record_line;   //  where the record being parsed started; 0 between records
     char **columns;
     size_t column_count;
     s_record_t building;  //  fields of the record being parsed
@@ -179,6 +180,7 @@ static void s_on_record(int terminator, void *context)
     sq_csv_t *self = context;
     s_record_t record = self->building;
     record.line = self->line - self->building_newlines;
+    self->record_line = 0;
     memset(&self->building, 0, sizeof self->building);
     self->building_newlines = 0;
     if (*self->error) {
@@ -223,7 +225,7 @@ static void s_fill(sq_csv_t *self)
                 if (ferror(self->file))
                     s_fail(self, self->line, "cannot read: %s", strerror(errno));
                 else if (csv_fini(&self->parser, s_on_field, s_on_record, self) && !*self->error)
-                    s_fail(self, self->line, "a quoted field is not closed");
+                    s_fail(self, self->record_line, "a quoted field is not closed");
                 self->at_end = true;
                 continue;
             }
@@ -232,6 +234,8 @@ static void s_fill(sq_csv_t *self)
         size_t rest = self->chunk_size - self->chunk_at;
         const char *newline = memchr(piece, '\n', rest);
         size_t length = newline ? (size_t) (newline - piece) + 1 : rest;
+        if (!self->record_line && strspn(piece, "\r\n") < length)
+            self->record_line = self->line;   //  blank lines start no record
         if (csv_parse(&self->parser, piece, length, s_on_field, s_on_record, self) != length
             && !*self->error) {
             int status = csv_error(&self->parser);

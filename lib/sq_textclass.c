@@ -15,16 +15,18 @@
 
 #define S_MAGIC "SQTXTCL\x1a"
 #define S_MAGIC_SIZE 8
-#define S_VERSION 1
-#define S_FILE_MAX ((size_t) 4 << 30)     //  no sane model is larger: 2^24 buckets x 64 classes
+#define S_VERSION 2
+#define S_FILE_MAX ((size_t) 4 << 30)     //  no sane model is larger
 
 struct _sq_textclass_t {
     sq_textclass_options_t options;
     size_t class_count;
     char **labels;
     size_t bucket_count;
-    float *idf;          //  [bucket]; 0 for buckets never seen in training
-    float *weights;      //  [bucket * class_count + class]
+    uint32_t *row_of;    //  [bucket]: 1 + its row when training saw it, else 0 (ignored)
+    size_t row_count;    //  buckets seen in training: the model only stores these
+    float *idf;          //  [row]
+    float *weights;      //  [row * class_count + class]
     float *bias;         //  [class]
 };
 
@@ -188,6 +190,17 @@ int sq_textclass_options_set(sq_textclass_options_t *options, const char *key, c
     return s_fail(error, error_size, "%s=\"%s\": %s", key, value, why);
 }
 
+char *sq_textclass_normalize(const sq_textclass_options_t *options, const char *text)
+{
+    return sq_ngram_normalize(&options->features, text);
+}
+
+size_t sq_textclass_ngrams(const sq_textclass_options_t *options, const char *text,
+                           uint32_t *buckets, size_t max)
+{
+    return sq_ngram_buckets(&options->features, text, buckets, max);
+}
+
 //  --------------------------------------------------------------------------
 //  Trainer
 
@@ -311,16 +324,25 @@ static sq_textclass_t *s_model_new(const sq_textclass_options_t *options, size_t
     self->class_count = class_count;
     self->bucket_count = (size_t) 1 << options->features.hash_bits;
     self->labels = calloc(class_count, sizeof *self->labels);
-    self->idf = calloc(self->bucket_count, sizeof *self->idf);
-    self->weights = calloc(self->bucket_count * class_count, sizeof *self->weights);
+    self->row_of = calloc(self->bucket_count, sizeof *self->row_of);
     self->bias = calloc(class_count, sizeof *self->bias);
-    if (!self->labels || !self->idf || !self->weights || !self->bias)
+    if (!self->labels || !self->row_of || !self->bias)
         sq_textclass_destroy(&self);
     return self;
 }
 
-//  Smoothed idf of every bucket seen in training (0 for the others), then every document's
-//  values become log (1 + tf) * idf, scaled to unit length.
+//  Room for row_count rows of idf and weights.
+static int s_model_rows(sq_textclass_t *self, size_t row_count)
+{
+    self->row_count = row_count;
+    self->idf = calloc(row_count ? row_count : 1, sizeof *self->idf);
+    self->weights = calloc(row_count ? row_count * self->class_count : 1, sizeof *self->weights);
+    return self->idf && self->weights ? 0 : -1;
+}
+
+//  A row for every bucket seen in training, in bucket order, with its smoothed idf.  Then
+//  every document's features name rows instead of buckets, and their values become
+//  log (1 + tf) * idf, scaled to unit length.
 static int s_weigh_documents(sq_textclass_trainer_t *trainer, sq_textclass_t *model)
 {
     uint32_t *df = calloc(model->bucket_count, sizeof *df);
@@ -328,16 +350,25 @@ static int s_weigh_documents(sq_textclass_trainer_t *trainer, sq_textclass_t *mo
         return -1;
     for (size_t i = 0; i < trainer->feature_count; i++)
         df[trainer->features[i].bucket]++;
+    uint32_t rows = 0;
+    for (size_t b = 0; b < model->bucket_count; b++)
+        if (df[b])
+            model->row_of[b] = ++rows;
+    if (s_model_rows(model, rows)) {
+        free(df);
+        return -1;
+    }
     double documents = (double) trainer->doc_count;
     for (size_t b = 0; b < model->bucket_count; b++)
         if (df[b])
-            model->idf[b] = (float) (log((1 + documents) / (1 + df[b])) + 1);
+            model->idf[model->row_of[b] - 1] = (float) (log((1 + documents) / (1 + df[b])) + 1);
     free(df);
     size_t start = 0;
     for (size_t d = 0; d < trainer->doc_count; d++) {
         double norm = 0;
         for (size_t i = start; i < trainer->doc_end[d]; i++) {
             sq_ngram_feature_t *feature = trainer->features + i;
+            feature->bucket = model->row_of[feature->bucket] - 1;   //  from here on, a row
             feature->value *= model->idf[feature->bucket];
             norm += (double) feature->value * feature->value;
         }
@@ -387,7 +418,7 @@ static int s_fit_sgd(sq_textclass_trainer_t *trainer, sq_textclass_t *model)
     double scale = 1, step_count = 0;
     double scores[SQ_TEXTCLASS_CLASS_MAX], gradient[SQ_TEXTCLASS_CLASS_MAX];
     float *w = model->weights;
-    size_t size = model->bucket_count * classes;
+    size_t size = model->row_count * classes;
     double *sum = calloc(size + classes, sizeof *sum);
     if (!sum) {
         free(order);
@@ -435,7 +466,7 @@ static int s_fit_sgd(sq_textclass_trainer_t *trainer, sq_textclass_t *model)
             }
             scale *= 1 - eta * o->l2;
             if (scale < 1e-6) {
-                for (size_t i = 0; i < model->bucket_count * classes; i++)
+                for (size_t i = 0; i < size; i++)
                     w[i] = (float) (w[i] * scale);
                 scale = 1;
             }
@@ -471,7 +502,7 @@ static int s_fit_sgd(sq_textclass_trainer_t *trainer, sq_textclass_t *model)
 static int s_fit_naive_bayes(sq_textclass_trainer_t *trainer, sq_textclass_t *model)
 {
     size_t classes = model->class_count;
-    double *mass = calloc(model->bucket_count * classes, sizeof *mass);
+    double *mass = calloc(model->row_count * classes + 1, sizeof *mass);
     double *total = calloc(classes, sizeof *total);
     size_t *documents = calloc(classes, sizeof *documents);
     if (!mass || !total || !documents) {
@@ -488,12 +519,8 @@ static int s_fit_naive_bayes(sq_textclass_trainer_t *trainer, sq_textclass_t *mo
         }
         start = trainer->doc_end[d];
     }
-    double seen = 0, alpha = trainer->options.nb_alpha;
-    for (size_t b = 0; b < model->bucket_count; b++)
-        seen += model->idf[b] > 0;
-    for (size_t b = 0; b < model->bucket_count; b++) {
-        if (model->idf[b] == 0)
-            continue;
+    double seen = (double) model->row_count, alpha = trainer->options.nb_alpha;
+    for (size_t b = 0; b < model->row_count; b++) {
         double mean = 0, logs[SQ_TEXTCLASS_CLASS_MAX];
         for (size_t c = 0; c < classes; c++)
             mean += logs[c] = log((alpha + mass[b * classes + c]) / (alpha * seen + total[c]));
@@ -553,7 +580,9 @@ int sq_textclass_predict(const sq_textclass_t *self, const char *title, const ch
     size_t classes = self->class_count;
     double norm = 0;
     for (size_t i = 0; i < count; i++) {
-        features[i].value *= self->idf[features[i].bucket];
+        uint32_t row = self->row_of[features[i].bucket];
+        features[i].bucket = row ? row - 1 : 0;
+        features[i].value *= row ? self->idf[row - 1] : 0;
         norm += (double) features[i].value * features[i].value;
     }
     double scale = norm > 0 ? 1 / sqrt(norm) : 0;
@@ -608,6 +637,7 @@ void sq_textclass_destroy(sq_textclass_t **self_p)
     for (size_t c = 0; self->labels && c < self->class_count; c++)
         free(self->labels[c]);
     free(self->labels);
+    free(self->row_of);
     free(self->idf);
     free(self->weights);
     free(self->bias);
@@ -621,7 +651,9 @@ void sq_textclass_destroy(sq_textclass_t **self_p)
 //      ngram_min ngram_max hash_bits max_chars flags:u32  title_weight:f64
 //      stop_length:u32 stop_chars[stop_length]
 //      class_count:u32 { length:u32 label[length] } x class_count
-//      bias:f32[class_count] idf:f32[2^hash_bits] weights:f32[2^hash_bits * class_count]
+//      bias:f32[class_count]
+//      row_count:u32 bucket:u32[row_count] (increasing: the buckets training saw)
+//      idf:f32[row_count] weights:f32[row_count * class_count]
 //      checksum:u64
 
 #define S_FLAG_DROP_PUNCTUATION 1u
@@ -697,8 +729,12 @@ int sq_textclass_save(const sq_textclass_t *self, const char *path)
         s_write(&writer, self->labels[c], strlen(self->labels[c]));
     }
     s_write_floats(&writer, self->bias, self->class_count);
-    s_write_floats(&writer, self->idf, self->bucket_count);
-    s_write_floats(&writer, self->weights, self->bucket_count * self->class_count);
+    s_write_u32(&writer, (uint32_t) self->row_count);
+    for (size_t b = 0; b < self->bucket_count; b++)
+        if (self->row_of[b])
+            s_write_u32(&writer, (uint32_t) b);
+    s_write_floats(&writer, self->idf, self->row_count);
+    s_write_floats(&writer, self->weights, self->row_count * self->class_count);
     s_write_u64(&writer, writer.checksum);
     int rc = 0;
     if (writer.failed || fflush(writer.file) || fsync(fileno(writer.file)))
@@ -785,6 +821,33 @@ static unsigned char *s_slurp(const char *path, size_t *size, char *error, size_
     return data;
 }
 
+//  The rows of a model file: their count, checked against the bytes left before anything is
+//  allocated, then the bucket of each, strictly increasing.  Fills why on a failure.
+static void s_read_rows(s_reader_t *reader, sq_textclass_t *self, char *why, size_t why_size)
+{
+    uint64_t rows = s_read_u32(reader);
+    uint64_t row_bytes = 4 + 4 + 4 * (uint64_t) self->class_count;
+    if (reader->short_read || rows > self->bucket_count
+        || rows * row_bytes > reader->size - reader->at) {
+        s_fail(why, why_size, "%llu rows do not fit the file", (unsigned long long) rows);
+        return;
+    }
+    if (s_model_rows(self, (size_t) rows)) {
+        s_fail(why, why_size, "out of memory");
+        return;
+    }
+    uint64_t previous = 0;
+    for (size_t r = 0; r < rows; r++) {
+        uint32_t bucket = s_read_u32(reader);
+        if (bucket >= self->bucket_count || (r && bucket <= previous)) {
+            s_fail(why, why_size, "row %zu has bucket %u, out of order or range", r, bucket);
+            return;
+        }
+        self->row_of[bucket] = (uint32_t) r + 1;
+        previous = bucket;
+    }
+}
+
 //  Parse the model in reader (checksum already verified).  Returns NULL with error filled.
 static sq_textclass_t *s_parse(s_reader_t *reader, const char *path, char *error,
                                size_t error_size)
@@ -841,11 +904,15 @@ static sq_textclass_t *s_parse(s_reader_t *reader, const char *path, char *error
         else if (!(self->labels[c] = strndup((const char *) label, length)))
             s_fail(why, sizeof why, "out of memory");
     }
+    if (!*why && s_read_floats(reader, self->bias, class_count))
+        s_fail(why, sizeof why, "truncated or bad biases");
+    if (!*why)
+        s_read_rows(reader, self, why, sizeof why);
     if (!*why
-        && (s_read_floats(reader, self->bias, class_count)
-            || s_read_floats(reader, self->idf, self->bucket_count)
-            || s_read_floats(reader, self->weights, self->bucket_count * class_count)))
-        s_fail(why, sizeof why, "%s", reader->short_read ? "truncated weights" : "a weight is not finite");
+        && (s_read_floats(reader, self->idf, self->row_count)
+            || s_read_floats(reader, self->weights, self->row_count * class_count)))
+        s_fail(why, sizeof why, "%s",
+               reader->short_read ? "truncated weights" : "a weight is not finite");
     if (!*why && reader->at != reader->size)
         s_fail(why, sizeof why, "%zu bytes after the weights", reader->size - reader->at);
     if (*why) {

@@ -10,7 +10,13 @@
     A model is read-only once made or loaded: several threads may predict with one model at
     once.  Models are saved to a binary file with a magic, a version, the feature options,
     the labels, the weights and a checksum; loading refuses a truncated, corrupt or foreign
-    file with a message and never trusts a size it has not checked.
+    file with a message and never trusts a size it has not checked.  At the defaults (2^20
+    buckets) a model of 7 labels takes 32 MiB in memory and on disk.
+
+    The defaults (multi-class hinge loss, character 1- and 2-grams, 2^20 buckets, 30 epochs
+    of SGD with the later half averaged, L2 1e-6) were chosen by 5-fold validation on the
+    training split of the Teddy Cup 2020 complaint data, each fold holding out raw messages
+    together with their word-segmented twins.
 */
 #ifndef SQ_TEXTCLASS_H
 #define SQ_TEXTCLASS_H
@@ -26,7 +32,7 @@ typedef struct _sq_textclass_trainer_t sq_textclass_trainer_t;
 
 typedef enum {
     SQ_TEXTCLASS_LOGISTIC = 0,      //  multinomial logistic regression: calibrated probabilities
-    SQ_TEXTCLASS_HINGE = 1,         //  multi-class linear SVM; "probabilities" are a softmax of margins
+    SQ_TEXTCLASS_HINGE = 1,         //  multi-class linear SVM: a softmax of margins, less calibrated
     SQ_TEXTCLASS_NAIVE_BAYES = 2,   //  multinomial naive Bayes over the same weighted features
 } sq_textclass_method_t;
 
@@ -51,18 +57,28 @@ typedef struct {
     double probability;                 //  0..1; the scores of all classes sum to 1
 } sq_textclass_score_t;
 
-//  Fill options with the defaults (the values chosen by validation on the complaint data).
+//  Fill options with the defaults.
 void sq_textclass_options_defaults(sq_textclass_options_t *options);
 
 //  Set one option by name: the field names above and those of sq_ngram_options_t (ngram_min,
 //  ngram_max, hash_bits, title_weight, drop_punctuation, fold_digits, max_chars, stop_chars);
-//  method is logistic, hinge or naive_bayes; booleans are true/false.  Returns 0, or -1 with a message in error naming key and range.
+//  method is logistic, hinge or naive_bayes; booleans are true/false.  Returns 0, or -1 with
+//  a message in error naming key and range.
 int sq_textclass_options_set(sq_textclass_options_t *options, const char *key, const char *value,
                              char *error, size_t error_size);
 
 //  Check every option's range.  Returns 0, or -1 with a message in error.
 int sq_textclass_options_check(const sq_textclass_options_t *options, char *error,
                                size_t error_size);
+
+//  The normalised form of text under options' features (sq_ngram_normalize): a new UTF-8
+//  string the caller frees; NULL only when out of memory.  text may be any bytes.
+char *sq_textclass_normalize(const sq_textclass_options_t *options, const char *text);
+
+//  The buckets of text's n-grams under options' features (sq_ngram_buckets): writes at most
+//  max and returns how many n-grams the text has.
+size_t sq_textclass_ngrams(const sq_textclass_options_t *options, const char *text,
+                           uint32_t *buckets, size_t max);
 
 //  A trainer with a copy of options (NULL: the defaults).  Returns NULL when an option is out
 //  of range (logged) or out of memory.
@@ -104,7 +120,8 @@ sq_textclass_t *sq_textclass_load(const char *path, char *error, size_t error_si
 size_t sq_textclass_label_count(const sq_textclass_t *self);
 const char *sq_textclass_label(const sq_textclass_t *self, size_t i);
 
-//  The feature options the model was made with (borrowed).
+//  The options the model was made with (borrowed).  After sq_textclass_load only the feature
+//  options are the saved ones; the training fields hold the defaults.
 const sq_textclass_options_t *sq_textclass_options(const sq_textclass_t *self);
 
 //  Free the model; safe on NULL and twice.

@@ -15,6 +15,7 @@ static const struct {
     {"number", test_number_suite}, {"state", test_state_suite},
     {"simhash", test_simhash_suite}, {"yaml", test_yaml_suite},
     {"catalog", test_catalog_suite}, {"matrix", test_matrix_suite},
+    {"textclass", test_textclass_suite}, {"csv", test_csv_suite},
     {"broker", test_broker_suite},
     {"intake_db", test_intake_db_suite},
 };

@@ -14,6 +14,8 @@ Suite *test_simhash_suite(void);
 Suite *test_yaml_suite(void);
 Suite *test_catalog_suite(void);
 Suite *test_matrix_suite(void);
+Suite *test_textclass_suite(void);
+Suite *test_csv_suite(void);
 Suite *test_broker_suite(void);
 Suite *test_intake_db_suite(void);
 
