@@ -15,5 +15,7 @@ int ctl_return(const sq_config_t *config, int argc, char *argv[]);
 int ctl_catalog(const sq_config_t *config, int argc, char *argv[]);
 int ctl_train(const sq_config_t *config, int argc, char *argv[]);
 int ctl_eval(const sq_config_t *config, int argc, char *argv[]);
+int ctl_correct(const sq_config_t *config, int argc, char *argv[]);
+int ctl_train_from_db(const sq_config_t *config, int argc, char *argv[]);
 
 #endif

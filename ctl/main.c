@@ -24,6 +24,12 @@ static void s_usage(FILE *out)
             "                                    not theirs (退回); routing decides again without it\n"
             "  train --csv FILE --out MODEL      fit the classifier on a labelled CSV (body, label[, title])\n"
             "        [--label-column NAME] [--param KEY=VALUE]...\n"
+            "  train --from-db [--out-dir DIR]   retrain the worker's models from the training files\n"
+            "                                    and what people confirmed (corrections, complaints\n"
+            "                                    signed for without a return)\n"
+            "  correct NUMBER [--category ID] [--type TYPE] [--urgency U] --reason TEXT\n"
+            "                                    a person corrects the classifier; routing decides\n"
+            "                                    again when it is not yet signed for\n"
             "  eval --train A.csv --test B.csv   train on A; accuracy, macro-F1, confusion, speed on B\n"
             "        [--label-column NAME] [--param KEY=VALUE]...\n"
             "  catalog                           check the city's catalogue, matrix and rules\n"
@@ -99,8 +105,12 @@ int main(int argc, char *argv[])
         rc = ctl_route(config, verb_argc, verb_argv);
     else if (strcmp(verb, "return") == 0)
         rc = ctl_return(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "train") == 0 && verb_argc > 1 && strcmp(verb_argv[1], "--from-db") == 0)
+        rc = ctl_train_from_db(config, verb_argc, verb_argv);
     else if (strcmp(verb, "train") == 0)
         rc = ctl_train(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "correct") == 0)
+        rc = ctl_correct(config, verb_argc, verb_argv);
     else if (strcmp(verb, "eval") == 0)
         rc = ctl_eval(config, verb_argc, verb_argv);
     else if (strcmp(verb, "catalog") == 0)

@@ -80,15 +80,30 @@ static void s_explain(json_t *complaint)
     {
         const char *to = s_text(event, "to_state");
         json_t *detail = json_object_get(event, "detail");
-        if (strcmp(to, "classified") == 0 && json_object_get(detail, "category")) {
+        if (json_is_true(json_object_get(detail, "corrected"))) {
+            printf("corrected %s by %s: %s\n", s_text(event, "at"), s_text(event, "actor"),
+                   s_text(detail, "reason"));
+            const char *targets[] = {"category", "type", "urgency"};
+            for (int t = 0; t < 3; t++) {
+                json_t *change = json_object_get(detail, targets[t]);
+                if (change)
+                    printf("  %-9s %s -> %s\n", targets[t], s_text(change, "from"),
+                           s_text(change, "to"));
+            }
+        }
+        else if (strcmp(to, "classified") == 0 && json_object_get(detail, "category")) {
             printf("classified %s by %s%s\n", s_text(event, "at"), s_text(event, "actor"),
                    json_is_true(json_object_get(detail, "low_confidence")) ? " (unsure of the category)" : "");
             s_print_decision("category", json_object_get(detail, "category"));
             s_print_decision("type", json_object_get(detail, "type"));
             s_print_decision("urgency", json_object_get(detail, "urgency"));
             json_t *region = json_object_get(detail, "region");
-            printf("  %-9s %-28s from %s (\"%s\")\n", "region", s_text(region, "id"),
-                   s_text(region, "from"), s_text(region, "matched"));
+            if (json_object_get(region, "id"))
+                printf("  %-9s %-28s from %s (\"%s\")\n", "region", s_text(region, "id"),
+                       s_text(region, "from"), s_text(region, "matched"));
+            else
+                printf("  %-9s not found in the region field, address, title or content\n",
+                       "region");
         }
         else if (strcmp(to, "classified") == 0)
             printf("returned %s by %s: %s (it came by rule %s)\n", s_text(event, "at"),

@@ -11,23 +11,21 @@
 #include "sq_csv.h"
 #include "sq_log.h"
 
-sq_textclass_t *sq_training_from_csv(const char *path, const char *label_column,
-                                     const sq_textclass_options_t *options, size_t *rows,
-                                     char *error, size_t error_size)
+int sq_training_add_csv(sq_textclass_trainer_t *trainer, const char *path,
+                        const char *label_column, size_t *rows, char *error, size_t error_size)
 {
     sq_csv_t *csv = sq_csv_open(path, error, error_size);
     if (!csv)
-        return NULL;
+        return -1;
     if (!sq_csv_has_column(csv, "body") || !sq_csv_has_column(csv, label_column)) {
         snprintf(error, error_size, "%s: the header must name the columns body and %s", path,
                  label_column);
         sq_csv_destroy(&csv);
-        return NULL;
+        return -1;
     }
-    sq_textclass_trainer_t *trainer = sq_textclass_trainer_new(options);
     size_t count = 0;
     int rc;
-    while (trainer && (rc = sq_csv_next(csv)) == 1) {
+    while ((rc = sq_csv_next(csv)) == 1) {
         const char *label = sq_csv_field(csv, label_column);
         if (!label || !*label)
             continue;   //  an unlabelled row teaches nothing
@@ -35,21 +33,35 @@ sq_textclass_t *sq_training_from_csv(const char *path, const char *label_column,
                                      label)) {
             snprintf(error, error_size, "%s:%zu: this row cannot be learnt (label \"%.60s\")", path,
                      sq_csv_line(csv), label);
-            sq_textclass_trainer_destroy(&trainer);
+            rc = -2;
             break;
         }
         if (++count % 10000 == 0)
             sq_info("%s: %zu rows read", path, count);
     }
-    if (trainer && rc < 0) {
+    if (rc == -1)
         snprintf(error, error_size, "%s", sq_csv_error(csv));
-        sq_textclass_trainer_destroy(&trainer);
-    }
     sq_csv_destroy(&csv);
     if (rows)
-        *rows = count;
-    if (!trainer)
+        *rows += count;
+    return rc < 0 ? -1 : 0;
+}
+
+sq_textclass_t *sq_training_from_csv(const char *path, const char *label_column,
+                                     const sq_textclass_options_t *options, size_t *rows,
+                                     char *error, size_t error_size)
+{
+    sq_textclass_trainer_t *trainer = sq_textclass_trainer_new(options);
+    if (!trainer) {
+        snprintf(error, error_size, "%s: the training options are out of range", path);
         return NULL;
+    }
+    if (rows)
+        *rows = 0;
+    if (sq_training_add_csv(trainer, path, label_column, rows, error, error_size)) {
+        sq_textclass_trainer_destroy(&trainer);
+        return NULL;
+    }
     sq_textclass_t *model = sq_textclass_trainer_finish(&trainer);
     if (!model)
         snprintf(error, error_size, "%s: no model could be made (at least two labels are needed)",
@@ -78,6 +90,15 @@ static int s_make_folder_of(const char *path)
     return rc;
 }
 
+int sq_training_save(const sq_textclass_t *model, const char *path)
+{
+    if (s_make_folder_of(path)) {
+        sq_error("cannot create the folder for %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return sq_textclass_save(model, path);
+}
+
 sq_textclass_t *sq_training_load_or_train(const char *model_path, const char *csv_path,
                                           char *error, size_t error_size)
 {
@@ -89,7 +110,7 @@ sq_textclass_t *sq_training_load_or_train(const char *model_path, const char *cs
     if (!model)
         return NULL;
     sq_info("trained %s from %zu rows of %s", model_path, rows, csv_path);
-    if (s_make_folder_of(model_path) || sq_textclass_save(model, model_path))
+    if (sq_training_save(model, model_path))
         sq_warn("cannot save the model at %s; it will be trained again next start", model_path);
     return model;
 }

@@ -12,12 +12,21 @@
 
 #include "sq_textclass.h"
 
+//  Add every labelled row of the CSV file at path to trainer (rows without a label are
+//  skipped).  Adds the count to *rows when rows is not NULL.  Returns 0, or -1 with a message
+//  naming file and line in error.
+int sq_training_add_csv(sq_textclass_trainer_t *trainer, const char *path,
+                        const char *label_column, size_t *rows, char *error, size_t error_size);
+
 //  Train on every row of the CSV file at path, with label_column as the label and the given
 //  options (NULL: the defaults).  Sets *rows to the rows read when rows is not NULL.  Returns
 //  the model (the caller's) or NULL with a message naming file and line in error.
 sq_textclass_t *sq_training_from_csv(const char *path, const char *label_column,
                                      const sq_textclass_options_t *options, size_t *rows,
                                      char *error, size_t error_size);
+
+//  Save model at path, creating the folder that holds it.  Returns 0, or -1 (logged).
+int sq_training_save(const sq_textclass_t *model, const char *path);
 
 //  Load the model at model_path; when there is no such file, train one from csv_path (label
 //  column "label") and save it at model_path (creating its folder).  Returns the model (the

@@ -32,6 +32,9 @@ database:
 broker:
   client_endpoint: tcp://127.0.0.1:$client_port
   worker_endpoint: tcp://127.0.0.1:$worker_port
+worker:
+  # The commit path alone; the classifier's speed is measured on its own above.
+  services: suqiu.intake,suqiu.lookup
 hotline:
   port: $http_port
   threads: $CONNECTIONS
@@ -40,6 +43,17 @@ log:
 YAML
 "$BIN/suqiuctl" -c "$WORK/hub.yaml" migrate >/dev/null
 "${PSQL[@]}" -d "$DB" -c "CREATE SEQUENCE bench_baseline_seq"
+
+# The classifier on real citizen messages (Teddy Cup 2020 problem C), read from ../shared/data
+# when it is there: it has no licence, so it is never copied into the repository.
+DATA="$ROOT/../shared/data/complaints"
+if [ -f "$DATA/train.csv" ] && [ -f "$DATA/test.csv" ]; then
+    echo "== classifier: trained on train.csv, measured on test.csv (category, one core)"
+    "$BIN/suqiuctl" -c "$ROOT/config/hub.yaml" eval --train "$DATA/train.csv" --test "$DATA/test.csv" \
+        2>/dev/null | grep -E '^(accuracy|macro-F1|speed):' | sed 's/^/  /'
+else
+    echo "== classifier: $DATA not present, skipped"
+fi
 
 echo "== baseline: plain single-row INSERTs into complaint (pgbench, ${SECONDS_EACH}s each)"
 baseline() {   # clients -> tps

@@ -2,6 +2,7 @@
 suqiu.intake, suqiu.lookup, suqiu.classify and suqiu.route with the city's real catalogue,
 matrix, rules and training data from config/.
 """
+import os
 import time
 import unittest
 
@@ -140,6 +141,37 @@ class RoutingTests(unittest.TestCase):
         self.assertNotIn("lead_department", order)
         self.assertTrue(self.event(order, "classified")["detail"]["low_confidence"])
         self.assertIn("unsure", self.event(order, "triage")["detail"]["reason"])
+
+    def test_a_correction_reroutes_and_is_learnt_from(self):
+        number = self.post(title="请回电", content="有事请回电话。", phone="13600000003",
+                           address="不详")
+        self.assertEqual(self.wait_state(number, ("dispatched", "triage"))["state"], "triage")
+        bad = self.hub.ctl("correct", number, "--category", "no.such", "--reason", "x")
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("no category", bad.stderr)
+        done = self.hub.ctl("correct", number, "--category", "urban.property", "--type", "投诉",
+                            "--reason", "来电人补充: 物业问题")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        order = self.wait_state(number, ("dispatched",))
+        self.assertEqual(order["category"], "urban.property")
+        self.assertEqual(order["type"], "complaint")
+        corrected = [e for e in order["history"] if e.get("detail", {}).get("corrected")]
+        self.assertEqual(len(corrected), 1, order["history"])
+        change = corrected[0]["detail"]["category"]
+        self.assertEqual(change["to"], "urban.property")
+        guessed = self.event(order, "classified")  # the last: the correction itself
+        first = [e for e in order["history"] if e.get("to_state") == "classified"][0]
+        self.assertEqual(change["from"], first["detail"]["category"]["value"])
+        self.assertEqual(guessed["detail"]["reason"], "来电人补充: 物业问题")
+        explained = self.hub.ctl("route", "--explain", number)
+        self.assertIn("corrected", explained.stdout)
+        self.assertIn("-> urban.property", explained.stdout)
+        out_dir = os.path.join(self.hub.dir, "retrained")
+        trained = self.hub.ctl("train", "--from-db", "--out-dir", out_dir, timeout=120)
+        self.assertEqual(trained.returncode, 0, trained.stderr)
+        self.assertRegex(trained.stdout, r"category: \d+ rows from .* and [1-9]\d* confirmed by people")
+        for target in ("category", "type", "urgency"):
+            self.assertTrue(os.path.getsize(os.path.join(out_dir, target + ".model")) > 0)
 
 
 if __name__ == "__main__":
