@@ -1,10 +1,13 @@
 /*  suqiuctl train / eval: fit the complaint classifier from a CSV file, save it, and measure
-    it on labelled data (accuracy, macro-F1, per-class figures, confusion, speed).
+    it on labelled data (accuracy, macro-F1, per-class figures, confusion, how well the top
+    probability is calibrated, speed).
 
     The CSV needs a header with "body" and a label column ("label" unless --label-column
     says otherwise); a "title" column is used when present.  --param KEY=VALUE sets one
     option of sq_textclass (e.g. --param hash_bits=18), repeatable.
 */
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,7 @@
 #include "sq_textclass.h"
 
 #define S_BENCH_SECONDS 0.5
+#define S_RELIABILITY_BINS 5   //  of top probability: 0-0.2, 0.2-0.4, ..., 0.8-1
 
 typedef struct {
     char *title;   //  NULL when the file has no title column
@@ -221,9 +225,64 @@ static size_t s_label_slot(const char **labels, size_t *count, const char *label
     return (*count)++;
 }
 
-//  Accuracy, macro-F1, per-class figures and the confusion matrix of model on rows.
-static int s_report(const sq_textclass_t *model, const s_rows_t *test)
+//  Accuracy against top probability: the test documents in S_RELIABILITY_BINS bins of their
+//  top probability, the accuracy and mean probability of each, the expected calibration
+//  error (the mean gap between the two, weighted by documents), and how many documents a
+//  confidence threshold of min_percent passes.
+typedef struct {
+    size_t documents[S_RELIABILITY_BINS], right[S_RELIABILITY_BINS];
+    double probability[S_RELIABILITY_BINS];
+    size_t passed, passed_right;
+} s_reliability_t;
+
+static void s_reliability_add(s_reliability_t *self, double probability, bool right,
+                              int min_percent)
 {
+    int bin = (int) (probability * S_RELIABILITY_BINS);
+    bin = bin < 0 ? 0 : bin >= S_RELIABILITY_BINS ? S_RELIABILITY_BINS - 1 : bin;
+    self->documents[bin]++;
+    self->right[bin] += right;
+    self->probability[bin] += probability;
+    if (probability * 100 >= min_percent) {
+        self->passed++;
+        self->passed_right += right;
+    }
+}
+
+static void s_reliability_print(const s_reliability_t *self, const sq_textclass_t *model,
+                                int min_percent)
+{
+    size_t total = 0;
+    for (int b = 0; b < S_RELIABILITY_BINS; b++)
+        total += self->documents[b];
+    printf("\ncalibration (temperature %.3f): accuracy by top probability\n",
+           sq_textclass_temperature(model));
+    printf("  top probability  documents  accuracy  mean probability\n");
+    double gap = 0;
+    for (int b = 0; b < S_RELIABILITY_BINS; b++) {
+        size_t n = self->documents[b];
+        printf("  %.1f-%.1f          %9zu", (double) b / S_RELIABILITY_BINS,
+               (double) (b + 1) / S_RELIABILITY_BINS, n);
+        if (n) {
+            double accuracy = (double) self->right[b] / n, mean = self->probability[b] / n;
+            printf("  %8.3f  %16.3f\n", accuracy, mean);
+            gap += n * fabs(accuracy - mean);
+        }
+        else
+            printf("  %8s  %16s\n", "-", "-");
+    }
+    printf("expected calibration error: %.3f\n", total ? gap / total : 0);
+    printf("at or above min_confidence_percent %d: %zu of %zu documents (%.1f%%), accuracy %.3f\n",
+           min_percent, self->passed, total, total ? 100.0 * self->passed / total : 0,
+           self->passed ? (double) self->passed_right / self->passed : 0);
+}
+
+//  Accuracy, macro-F1, per-class figures, the confusion matrix and the calibration of model
+//  on rows.
+static int s_report(const sq_textclass_t *model, const s_rows_t *test, int min_percent)
+{
+    s_reliability_t reliability;
+    memset(&reliability, 0, sizeof reliability);
     size_t trained = sq_textclass_label_count(model);
     size_t max = trained + test->count;
     const char **labels = calloc(max, sizeof *labels);
@@ -246,6 +305,7 @@ static int s_report(const sq_textclass_t *model, const s_rows_t *test)
         size_t truth = s_label_slot(labels, &count, test->rows[i].label);
         matrix[truth * max + best.label_index]++;
         right += truth == best.label_index;
+        s_reliability_add(&reliability, best.probability, truth == best.label_index, min_percent);
     }
     double f1_sum = 0;
     size_t f1_classes = 0;
@@ -298,6 +358,7 @@ static int s_report(const sq_textclass_t *model, const s_rows_t *test)
             printf(" %5zu", matrix[t * max + c]);
         printf("\n");
     }
+    s_reliability_print(&reliability, model, min_percent);
     free(precision), free(recall), free(f1), free(support), free(labels), free(matrix);
     return 0;
 }
@@ -323,7 +384,6 @@ static int s_bench(const sq_textclass_t *model, const s_rows_t *test)
 
 int ctl_eval(const sq_config_t *config, int argc, char *argv[])
 {
-    (void) config;
     const char *train_path = NULL, *test_path = NULL, *label_column = "label";
     sq_textclass_options_t options;
     sq_textclass_options_defaults(&options);
@@ -358,7 +418,9 @@ int ctl_eval(const sq_config_t *config, int argc, char *argv[])
     sq_textclass_t *model = s_train("eval", &train, &options, stderr);
     s_rows_free(&train);
     int rc = model ? 0 : 1;
-    if (model && (s_report(model, &test) || s_bench(model, &test))) {
+    if (model
+        && (s_report(model, &test, config->classify_min_confidence_percent)
+            || s_bench(model, &test))) {
         fprintf(stderr, "suqiuctl eval: out of memory\n");
         rc = 1;
     }

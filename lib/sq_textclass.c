@@ -12,23 +12,12 @@
 
 #include "sq_log.h"
 #include "sq_ngram.h"
+#include "sq_textclass_model.h"
 
-#define S_MAGIC "SQTXTCL\x1a"
-#define S_MAGIC_SIZE 8
-#define S_VERSION 2
-#define S_FILE_MAX ((size_t) 4 << 30)     //  no sane model is larger
-
-struct _sq_textclass_t {
-    sq_textclass_options_t options;
-    size_t class_count;
-    char **labels;
-    size_t bucket_count;
-    uint32_t *row_of;    //  [bucket]: 1 + its row when training saw it, else 0 (ignored)
-    size_t row_count;    //  buckets seen in training: the model only stores these
-    float *idf;          //  [row]
-    float *weights;      //  [row * class_count + class]
-    float *bias;         //  [class]
-};
+#define S_TEMPERATURE_LOW 1e-2            //  the range the trainer searches
+#define S_TEMPERATURE_HIGH 1e3
+#define S_FOLDS_MAX 5                     //  folds of the out-of-fold margins
+#define S_CALIBRATE_DOCS_MIN 10           //  fewer documents than this: no calibration
 
 struct _sq_textclass_trainer_t {
     sq_textclass_options_t options;
@@ -62,12 +51,10 @@ void sq_textclass_options_defaults(sq_textclass_options_t *options)
     options->l2 = 1e-6;
     options->nb_alpha = 0.01;
     options->seed = 42;
+    options->calibrate = true;
 }
 
-static int s_fail(char *error, size_t error_size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int s_fail(char *error, size_t error_size, const char *format, ...)
+int sq_textclass_fail(char *error, size_t error_size, const char *format, ...)
 {
     if (error && error_size) {
         va_list args;
@@ -83,15 +70,15 @@ int sq_textclass_options_check(const sq_textclass_options_t *o, char *error, siz
     if (sq_ngram_options_check(&o->features, error, error_size))
         return -1;
     if (o->method < SQ_TEXTCLASS_LOGISTIC || o->method > SQ_TEXTCLASS_NAIVE_BAYES)
-        return s_fail(error, error_size, "method must be logistic, hinge or naive_bayes");
+        return sq_textclass_fail(error, error_size, "method must be logistic, hinge or naive_bayes");
     if (o->epochs < 1 || o->epochs > 1000)
-        return s_fail(error, error_size, "epochs must be 1 to 1000");
+        return sq_textclass_fail(error, error_size, "epochs must be 1 to 1000");
     if (!(o->learning_rate > 0 && o->learning_rate <= 100))
-        return s_fail(error, error_size, "learning_rate must be above 0, at most 100");
+        return sq_textclass_fail(error, error_size, "learning_rate must be above 0, at most 100");
     if (!(o->l2 >= 0 && o->l2 <= 1) || o->l2 * o->learning_rate >= 1)
-        return s_fail(error, error_size, "l2 must be 0 to 1, and l2 * learning_rate below 1");
+        return sq_textclass_fail(error, error_size, "l2 must be 0 to 1, and l2 * learning_rate below 1");
     if (!(o->nb_alpha > 0 && o->nb_alpha <= 100))
-        return s_fail(error, error_size, "nb_alpha must be above 0, at most 100");
+        return sq_textclass_fail(error, error_size, "nb_alpha must be above 0, at most 100");
     return 0;
 }
 
@@ -128,8 +115,11 @@ int sq_textclass_options_set(sq_textclass_options_t *options, const char *key, c
         else
             rc = -1;
     }
-    else if (strcmp(key, "drop_punctuation") == 0 || strcmp(key, "fold_digits") == 0) {
-        bool *field = key[0] == 'd' ? &next.features.drop_punctuation : &next.features.fold_digits;
+    else if (strcmp(key, "drop_punctuation") == 0 || strcmp(key, "fold_digits") == 0
+             || strcmp(key, "calibrate") == 0) {
+        bool *field = key[0] == 'd'   ? &next.features.drop_punctuation
+                      : key[0] == 'f' ? &next.features.fold_digits
+                                      : &next.calibrate;
         if (strcmp(value, "true") == 0)
             *field = true;
         else if (strcmp(value, "false") == 0)
@@ -175,10 +165,10 @@ int sq_textclass_options_set(sq_textclass_options_t *options, const char *key, c
             next.nb_alpha = real;
     }
     else
-        return s_fail(error, error_size,
+        return sq_textclass_fail(error, error_size,
                       "no option \"%s\" (ngram_min ngram_max hash_bits title_weight "
                       "drop_punctuation fold_digits max_chars stop_chars method epochs "
-                      "learning_rate l2 nb_alpha seed)",
+                      "learning_rate l2 nb_alpha seed calibrate)",
                       key);
     char why[160];
     if (rc == 0 && sq_textclass_options_check(&next, why, sizeof why) == 0) {
@@ -187,7 +177,7 @@ int sq_textclass_options_set(sq_textclass_options_t *options, const char *key, c
     }
     if (rc)
         snprintf(why, sizeof why, "is not a valid value for %s", key);
-    return s_fail(error, error_size, "%s=\"%s\": %s", key, value, why);
+    return sq_textclass_fail(error, error_size, "%s=\"%s\": %s", key, value, why);
 }
 
 char *sq_textclass_normalize(const sq_textclass_options_t *options, const char *text)
@@ -227,7 +217,7 @@ void sq_textclass_trainer_destroy(sq_textclass_trainer_t **self_p)
     sq_textclass_trainer_t *self = *self_p;
     if (!self)
         return;
-    for (size_t i = 0; i < self->class_count; i++)
+    for (size_t i = 0; self->labels && i < self->class_count; i++)
         free(self->labels[i]);
     free(self->labels);
     free(self->doc_label);
@@ -315,13 +305,14 @@ int sq_textclass_trainer_add(sq_textclass_trainer_t *self, const char *title, co
     return 0;
 }
 
-static sq_textclass_t *s_model_new(const sq_textclass_options_t *options, size_t class_count)
+sq_textclass_t *sq_textclass_model_new(const sq_textclass_options_t *options, size_t class_count)
 {
     sq_textclass_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
     self->options = *options;
     self->class_count = class_count;
+    self->temperature = 1;
     self->bucket_count = (size_t) 1 << options->features.hash_bits;
     self->labels = calloc(class_count, sizeof *self->labels);
     self->row_of = calloc(self->bucket_count, sizeof *self->row_of);
@@ -332,7 +323,7 @@ static sq_textclass_t *s_model_new(const sq_textclass_options_t *options, size_t
 }
 
 //  Room for row_count rows of idf and weights.
-static int s_model_rows(sq_textclass_t *self, size_t row_count)
+int sq_textclass_model_rows(sq_textclass_t *self, size_t row_count)
 {
     self->row_count = row_count;
     self->idf = calloc(row_count ? row_count : 1, sizeof *self->idf);
@@ -354,7 +345,7 @@ static int s_weigh_documents(sq_textclass_trainer_t *trainer, sq_textclass_t *mo
     for (size_t b = 0; b < model->bucket_count; b++)
         if (df[b])
             model->row_of[b] = ++rows;
-    if (s_model_rows(model, rows)) {
+    if (sq_textclass_model_rows(model, rows)) {
         free(df);
         return -1;
     }
@@ -534,6 +525,195 @@ static int s_fit_naive_bayes(sq_textclass_trainer_t *trainer, sq_textclass_t *mo
     return 0;
 }
 
+//  Weigh the trainer's documents for model and fit it by the trainer's method.
+static int s_fit(sq_textclass_trainer_t *trainer, sq_textclass_t *model)
+{
+    if (s_weigh_documents(trainer, model))
+        return -1;
+    if (trainer->options.method == SQ_TEXTCLASS_NAIVE_BAYES)
+        return s_fit_naive_bayes(trainer, model);
+    return s_fit_sgd(trainer, model);
+}
+
+//  The margins (scores before the softmax) of a document's features, which are left as they
+//  are: buckets and log (1 + tf), as sq_ngram_document gives them.  The float rounding of
+//  value * idf is that of the version before calibration: the same text, the same margins.
+static void s_margins(const sq_textclass_t *self, const sq_ngram_feature_t *features,
+                      size_t count, double *scores)
+{
+    size_t classes = self->class_count;
+    double norm = 0;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t row = self->row_of[features[i].bucket];
+        double x = row ? (double) (float) (features[i].value * self->idf[row - 1]) : 0;
+        norm += x * x;
+    }
+    double scale = norm > 0 ? 1 / sqrt(norm) : 0;
+    for (size_t c = 0; c < classes; c++)
+        scores[c] = 0;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t row = self->row_of[features[i].bucket];
+        if (!row || features[i].value == 0)
+            continue;
+        const float *weights = self->weights + (size_t) (row - 1) * classes;
+        double x = (double) (float) (features[i].value * self->idf[row - 1]) * scale;
+        for (size_t c = 0; c < classes; c++)
+            scores[c] += x * weights[c];
+    }
+    for (size_t c = 0; c < classes; c++)
+        scores[c] += self->bias[c];
+}
+
+//  Stratified folds: documents in a seeded random order, grouped by label, dealt round the
+//  folds, so that each fold has its share of every label.
+static int s_assign_folds(const sq_textclass_trainer_t *trainer, size_t folds, uint32_t *fold)
+{
+    size_t docs = trainer->doc_count;
+    size_t *order = malloc(docs * sizeof *order);
+    if (!order)
+        return -1;
+    for (size_t d = 0; d < docs; d++)
+        order[d] = d;
+    uint64_t state = trainer->options.seed * 2 + 0xD1B54A32D192ED03ULL;
+    for (size_t d = docs - 1; d > 0; d--) {
+        size_t other = s_random(&state) % (d + 1);
+        size_t keep = order[d];
+        order[d] = order[other];
+        order[other] = keep;
+    }
+    size_t dealt = 0;
+    for (size_t c = 0; c < trainer->class_count; c++)
+        for (size_t k = 0; k < docs; k++)
+            if (trainer->doc_label[order[k]] == c)
+                fold[order[k]] = (uint32_t) (dealt++ % folds);
+    free(order);
+    return 0;
+}
+
+//  A trainer of the documents not in fold held_out: copies of their features, no labels'
+//  names (fitting does not need them).  NULL when out of memory.
+static sq_textclass_trainer_t *s_trainer_without(const sq_textclass_trainer_t *trainer,
+                                                 const uint32_t *fold, uint32_t held_out)
+{
+    sq_textclass_trainer_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->options = trainer->options;
+    self->class_count = trainer->class_count;
+    self->doc_label = malloc(trainer->doc_count * sizeof *self->doc_label);
+    self->doc_end = malloc(trainer->doc_count * sizeof *self->doc_end);
+    self->features = malloc((trainer->feature_count ? trainer->feature_count : 1)
+                            * sizeof *self->features);
+    if (!self->doc_label || !self->doc_end || !self->features) {
+        sq_textclass_trainer_destroy(&self);
+        return NULL;
+    }
+    size_t start = 0;
+    for (size_t d = 0; d < trainer->doc_count; d++) {
+        size_t end = trainer->doc_end[d];
+        if (fold[d] != held_out) {
+            memcpy(self->features + self->feature_count, trainer->features + start,
+                   (end - start) * sizeof *self->features);
+            self->feature_count += end - start;
+            self->doc_label[self->doc_count] = trainer->doc_label[d];
+            self->doc_end[self->doc_count++] = self->feature_count;
+        }
+        start = end;
+    }
+    return self;
+}
+
+//  Mean negative log-likelihood of the true labels under softmax (temperature * margins).
+static double s_nll(const double *margins, const uint32_t *truth, size_t docs, size_t classes,
+                    double temperature)
+{
+    double total = 0;
+    for (size_t d = 0; d < docs; d++) {
+        const double *m = margins + d * classes;
+        double top = m[0];
+        for (size_t c = 1; c < classes; c++)
+            if (m[c] > top)
+                top = m[c];
+        double sum = 0;
+        for (size_t c = 0; c < classes; c++)
+            sum += exp(temperature * (m[c] - top));
+        total += log(sum) - temperature * (m[truth[d]] - top);
+    }
+    return total / (double) docs;
+}
+
+//  The temperature that best fits margins to the truth.  The likelihood is concave in the
+//  temperature, so a golden-section search on its logarithm finds the one optimum.
+static double s_best_temperature(const double *margins, const uint32_t *truth, size_t docs,
+                                 size_t classes)
+{
+    const double ratio = (sqrt(5) - 1) / 2;
+    double low = log(S_TEMPERATURE_LOW), high = log(S_TEMPERATURE_HIGH);
+    double left = high - ratio * (high - low), right = low + ratio * (high - low);
+    double f_left = s_nll(margins, truth, docs, classes, exp(left));
+    double f_right = s_nll(margins, truth, docs, classes, exp(right));
+    while (high - low > 1e-4) {
+        if (f_left <= f_right) {
+            high = right, right = left, f_right = f_left;
+            left = high - ratio * (high - low);
+            f_left = s_nll(margins, truth, docs, classes, exp(left));
+        }
+        else {
+            low = left, left = right, f_left = f_right;
+            right = low + ratio * (high - low);
+            f_right = s_nll(margins, truth, docs, classes, exp(right));
+        }
+    }
+    return exp((low + high) / 2);
+}
+
+//  Temperature scaling: fit a model on all folds but one, with the same options, and score
+//  the held-out fold, for every fold; then the temperature that makes those out-of-fold
+//  margins most likely.  As many folds as the smallest label has documents, 2 to
+//  S_FOLDS_MAX.  *temperature stays 1 when there are too few documents.  Returns 0, or -1
+//  when out of memory.
+static int s_calibrate(const sq_textclass_trainer_t *trainer, double *temperature)
+{
+    size_t docs = trainer->doc_count, classes = trainer->class_count;
+    *temperature = 1;
+    if (docs < S_CALIBRATE_DOCS_MIN) {
+        sq_info("textclass: %zu documents are too few to calibrate; temperature 1", docs);
+        return 0;
+    }
+    size_t per_label[SQ_TEXTCLASS_CLASS_MAX] = {0}, folds = S_FOLDS_MAX;
+    for (size_t d = 0; d < docs; d++)
+        per_label[trainer->doc_label[d]]++;
+    for (size_t c = 0; c < classes; c++)
+        if (per_label[c] < folds)
+            folds = per_label[c] < 2 ? 2 : per_label[c];
+    uint32_t *fold = malloc(docs * sizeof *fold);
+    double *margins = malloc(docs * classes * sizeof *margins);
+    int rc = fold && margins ? s_assign_folds(trainer, folds, fold) : -1;
+    for (uint32_t f = 0; rc == 0 && f < folds; f++) {
+        sq_textclass_trainer_t *rest = s_trainer_without(trainer, fold, f);
+        sq_textclass_t *model = rest ? sq_textclass_model_new(&trainer->options, classes) : NULL;
+        rc = model ? s_fit(rest, model) : -1;
+        size_t start = 0;
+        for (size_t d = 0; rc == 0 && d < docs; d++) {
+            if (fold[d] == f)
+                s_margins(model, trainer->features + start, trainer->doc_end[d] - start,
+                          margins + d * classes);
+            start = trainer->doc_end[d];
+        }
+        sq_textclass_destroy(&model);
+        sq_textclass_trainer_destroy(&rest);
+    }
+    if (rc == 0) {
+        *temperature = s_best_temperature(margins, trainer->doc_label, docs, classes);
+        sq_info("textclass: temperature %.3f from the out-of-fold margins of %zu documents "
+                "in %zu folds",
+                *temperature, docs, folds);
+    }
+    free(fold);
+    free(margins);
+    return rc;
+}
+
 sq_textclass_t *sq_textclass_trainer_finish(sq_textclass_trainer_t **self_p)
 {
     sq_textclass_trainer_t *trainer = *self_p;
@@ -546,19 +726,19 @@ sq_textclass_t *sq_textclass_trainer_finish(sq_textclass_trainer_t **self_p)
         sq_textclass_trainer_destroy(&trainer);
         return NULL;
     }
-    sq_textclass_t *model = s_model_new(&trainer->options, trainer->class_count);
+    sq_textclass_t *model = sq_textclass_model_new(&trainer->options, trainer->class_count);
     int rc = model ? 0 : -1;
     if (rc == 0) {
         for (size_t c = 0; c < trainer->class_count; c++) {
             model->labels[c] = trainer->labels[c];
             trainer->labels[c] = NULL;
         }
-        rc = s_weigh_documents(trainer, model);
+        //  before the final fit, which turns the documents' buckets into its rows
+        if (trainer->options.calibrate)
+            rc = s_calibrate(trainer, &model->temperature);
     }
-    if (rc == 0 && trainer->options.method == SQ_TEXTCLASS_NAIVE_BAYES)
-        rc = s_fit_naive_bayes(trainer, model);
-    else if (rc == 0)
-        rc = s_fit_sgd(trainer, model);
+    if (rc == 0)
+        rc = s_fit(trainer, model);
     if (rc) {
         sq_error("textclass: out of memory while training on %zu documents", trainer->doc_count);
         sq_textclass_destroy(&model);
@@ -578,26 +758,11 @@ int sq_textclass_predict(const sq_textclass_t *self, const char *title, const ch
     if (!features)
         return -1;
     size_t classes = self->class_count;
-    double norm = 0;
-    for (size_t i = 0; i < count; i++) {
-        uint32_t row = self->row_of[features[i].bucket];
-        features[i].bucket = row ? row - 1 : 0;
-        features[i].value *= row ? self->idf[row - 1] : 0;
-        norm += (double) features[i].value * features[i].value;
-    }
-    double scale = norm > 0 ? 1 / sqrt(norm) : 0;
-    double scores[SQ_TEXTCLASS_CLASS_MAX] = {0};
-    for (size_t i = 0; i < count; i++) {
-        if (features[i].value == 0)
-            continue;
-        const float *row = self->weights + (size_t) features[i].bucket * classes;
-        double x = features[i].value * scale;
-        for (size_t c = 0; c < classes; c++)
-            scores[c] += x * row[c];
-    }
+    double scores[SQ_TEXTCLASS_CLASS_MAX];
+    s_margins(self, features, count, scores);
     free(features);
     for (size_t c = 0; c < classes; c++)
-        scores[c] += self->bias[c];
+        scores[c] *= self->temperature;
     s_softmax(scores, classes);
     size_t filled = top_count < classes ? top_count : classes;
     bool taken[SQ_TEXTCLASS_CLASS_MAX] = {false};
@@ -629,6 +794,11 @@ const sq_textclass_options_t *sq_textclass_options(const sq_textclass_t *self)
     return &self->options;
 }
 
+double sq_textclass_temperature(const sq_textclass_t *self)
+{
+    return self->temperature;
+}
+
 void sq_textclass_destroy(sq_textclass_t **self_p)
 {
     sq_textclass_t *self = *self_p;
@@ -643,310 +813,4 @@ void sq_textclass_destroy(sq_textclass_t **self_p)
     free(self->bias);
     free(self);
     *self_p = NULL;
-}
-
-//  --------------------------------------------------------------------------
-//  Model file: little-endian throughout, FNV-1a 64 checksum of everything before it.
-//      magic[8] version:u32
-//      ngram_min ngram_max hash_bits max_chars flags:u32  title_weight:f64
-//      stop_length:u32 stop_chars[stop_length]
-//      class_count:u32 { length:u32 label[length] } x class_count
-//      bias:f32[class_count]
-//      row_count:u32 bucket:u32[row_count] (increasing: the buckets training saw)
-//      idf:f32[row_count] weights:f32[row_count * class_count]
-//      checksum:u64
-
-#define S_FLAG_DROP_PUNCTUATION 1u
-#define S_FLAG_FOLD_DIGITS 2u
-
-typedef struct {
-    FILE *file;
-    uint64_t checksum;
-    bool failed;
-} s_writer_t;
-
-static void s_write(s_writer_t *writer, const void *data, size_t size)
-{
-    const unsigned char *bytes = data;
-    for (size_t i = 0; i < size; i++)
-        writer->checksum = (writer->checksum ^ bytes[i]) * 0x100000001B3ULL;
-    if (!writer->failed && fwrite(data, 1, size, writer->file) != size)
-        writer->failed = true;
-}
-
-static void s_write_u32(s_writer_t *writer, uint32_t value)
-{
-    unsigned char bytes[4] = {(unsigned char) value, (unsigned char) (value >> 8),
-                              (unsigned char) (value >> 16), (unsigned char) (value >> 24)};
-    s_write(writer, bytes, 4);
-}
-
-static void s_write_u64(s_writer_t *writer, uint64_t value)
-{
-    s_write_u32(writer, (uint32_t) value);
-    s_write_u32(writer, (uint32_t) (value >> 32));
-}
-
-static void s_write_floats(s_writer_t *writer, const float *values, size_t count)
-{
-    for (size_t i = 0; i < count; i++) {
-        uint32_t bits;
-        memcpy(&bits, values + i, 4);
-        s_write_u32(writer, bits);
-    }
-}
-
-int sq_textclass_save(const sq_textclass_t *self, const char *path)
-{
-    size_t tmp_size = strlen(path) + 5;
-    char *tmp = malloc(tmp_size);
-    if (!tmp)
-        return -1;
-    snprintf(tmp, tmp_size, "%s.tmp", path);
-    s_writer_t writer = {fopen(tmp, "wb"), 0xCBF29CE484222325ULL, false};
-    if (!writer.file) {
-        sq_error("textclass: cannot write %s: %s", tmp, strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    const sq_textclass_options_t *o = &self->options;
-    s_write(&writer, S_MAGIC, S_MAGIC_SIZE);
-    s_write_u32(&writer, S_VERSION);
-    s_write_u32(&writer, (uint32_t) o->features.ngram_min);
-    s_write_u32(&writer, (uint32_t) o->features.ngram_max);
-    s_write_u32(&writer, (uint32_t) o->features.hash_bits);
-    s_write_u32(&writer, (uint32_t) o->features.max_chars);
-    s_write_u32(&writer, (o->features.drop_punctuation ? S_FLAG_DROP_PUNCTUATION : 0)
-                             | (o->features.fold_digits ? S_FLAG_FOLD_DIGITS : 0));
-    uint64_t weight_bits;
-    memcpy(&weight_bits, &o->features.title_weight, 8);
-    s_write_u64(&writer, weight_bits);
-    s_write_u32(&writer, (uint32_t) strlen(o->features.stop_chars));
-    s_write(&writer, o->features.stop_chars, strlen(o->features.stop_chars));
-    s_write_u32(&writer, (uint32_t) self->class_count);
-    for (size_t c = 0; c < self->class_count; c++) {
-        s_write_u32(&writer, (uint32_t) strlen(self->labels[c]));
-        s_write(&writer, self->labels[c], strlen(self->labels[c]));
-    }
-    s_write_floats(&writer, self->bias, self->class_count);
-    s_write_u32(&writer, (uint32_t) self->row_count);
-    for (size_t b = 0; b < self->bucket_count; b++)
-        if (self->row_of[b])
-            s_write_u32(&writer, (uint32_t) b);
-    s_write_floats(&writer, self->idf, self->row_count);
-    s_write_floats(&writer, self->weights, self->row_count * self->class_count);
-    s_write_u64(&writer, writer.checksum);
-    int rc = 0;
-    if (writer.failed || fflush(writer.file) || fsync(fileno(writer.file)))
-        rc = -1;
-    int saved_errno = errno;
-    if (fclose(writer.file))
-        rc = -1;
-    if (rc == 0 && rename(tmp, path))
-        rc = -1;
-    if (rc) {
-        sq_error("textclass: cannot write %s: %s", path, strerror(errno ? errno : saved_errno));
-        unlink(tmp);
-    }
-    free(tmp);
-    return rc;
-}
-
-typedef struct {
-    const unsigned char *data;
-    size_t size, at;
-    bool short_read;
-} s_reader_t;
-
-static const unsigned char *s_take(s_reader_t *reader, size_t size)
-{
-    if (reader->short_read || size > reader->size - reader->at) {
-        reader->short_read = true;
-        return NULL;
-    }
-    reader->at += size;
-    return reader->data + reader->at - size;
-}
-
-static uint32_t s_read_u32(s_reader_t *reader)
-{
-    const unsigned char *b = s_take(reader, 4);
-    return b ? (uint32_t) b[0] | (uint32_t) b[1] << 8 | (uint32_t) b[2] << 16
-                   | (uint32_t) b[3] << 24
-             : 0;
-}
-
-static uint64_t s_read_u64(s_reader_t *reader)
-{
-    uint64_t low = s_read_u32(reader);
-    return low | (uint64_t) s_read_u32(reader) << 32;
-}
-
-//  Read count floats; -1 when short or when one is not finite.
-static int s_read_floats(s_reader_t *reader, float *values, size_t count)
-{
-    for (size_t i = 0; i < count; i++) {
-        uint32_t bits = s_read_u32(reader);
-        memcpy(values + i, &bits, 4);
-        if (reader->short_read || !isfinite(values[i]))
-            return -1;
-    }
-    return 0;
-}
-
-//  Read a whole file of at most S_FILE_MAX bytes into a new buffer.
-static unsigned char *s_slurp(const char *path, size_t *size, char *error, size_t error_size)
-{
-    FILE *file = fopen(path, "rb");
-    if (!file) {
-        s_fail(error, error_size, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct stat info;
-    unsigned char *data = NULL;
-    if (fstat(fileno(file), &info) || !S_ISREG(info.st_mode))
-        s_fail(error, error_size, "%s: not a regular file", path);
-    else if ((uint64_t) info.st_size > S_FILE_MAX)
-        s_fail(error, error_size, "%s: %lld bytes is too large for a model", path,
-               (long long) info.st_size);
-    else if (!(data = malloc(info.st_size ? (size_t) info.st_size : 1)))
-        s_fail(error, error_size, "%s: out of memory", path);
-    else if (fread(data, 1, (size_t) info.st_size, file) != (size_t) info.st_size) {
-        s_fail(error, error_size, "%s: cannot read: %s", path, strerror(errno));
-        free(data);
-        data = NULL;
-    }
-    *size = (size_t) info.st_size;
-    fclose(file);
-    return data;
-}
-
-//  The rows of a model file: their count, checked against the bytes left before anything is
-//  allocated, then the bucket of each, strictly increasing.  Fills why on a failure.
-static void s_read_rows(s_reader_t *reader, sq_textclass_t *self, char *why, size_t why_size)
-{
-    uint64_t rows = s_read_u32(reader);
-    uint64_t row_bytes = 4 + 4 + 4 * (uint64_t) self->class_count;
-    if (reader->short_read || rows > self->bucket_count
-        || rows * row_bytes > reader->size - reader->at) {
-        s_fail(why, why_size, "%llu rows do not fit the file", (unsigned long long) rows);
-        return;
-    }
-    if (s_model_rows(self, (size_t) rows)) {
-        s_fail(why, why_size, "out of memory");
-        return;
-    }
-    uint64_t previous = 0;
-    for (size_t r = 0; r < rows; r++) {
-        uint32_t bucket = s_read_u32(reader);
-        if (bucket >= self->bucket_count || (r && bucket <= previous)) {
-            s_fail(why, why_size, "row %zu has bucket %u, out of order or range", r, bucket);
-            return;
-        }
-        self->row_of[bucket] = (uint32_t) r + 1;
-        previous = bucket;
-    }
-}
-
-//  Parse the model in reader (checksum already verified).  Returns NULL with error filled.
-static sq_textclass_t *s_parse(s_reader_t *reader, const char *path, char *error,
-                               size_t error_size)
-{
-    sq_textclass_options_t options;
-    sq_textclass_options_defaults(&options);
-    uint32_t version = s_read_u32(reader);
-    if (version != S_VERSION) {
-        s_fail(error, error_size, "%s: model version %u, this program reads version %d", path,
-               version, S_VERSION);
-        return NULL;
-    }
-    options.features.ngram_min = (int) s_read_u32(reader);
-    options.features.ngram_max = (int) s_read_u32(reader);
-    options.features.hash_bits = (int) s_read_u32(reader);
-    options.features.max_chars = (int) s_read_u32(reader);
-    uint32_t flags = s_read_u32(reader);
-    options.features.drop_punctuation = flags & S_FLAG_DROP_PUNCTUATION;
-    options.features.fold_digits = flags & S_FLAG_FOLD_DIGITS;
-    uint64_t weight_bits = s_read_u64(reader);
-    memcpy(&options.features.title_weight, &weight_bits, 8);
-    uint32_t stop_length = s_read_u32(reader);
-    const unsigned char *stop = stop_length <= SQ_NGRAM_STOP_MAX ? s_take(reader, stop_length)
-                                                                      : NULL;
-    if (stop) {
-        memcpy(options.features.stop_chars, stop, stop_length);
-        options.features.stop_chars[stop_length] = 0;
-    }
-    uint32_t class_count = s_read_u32(reader);
-    char why[160] = "";
-    if (reader->short_read)
-        s_fail(why, sizeof why, "truncated header");
-    else if (!stop || memchr(options.features.stop_chars, 0, stop_length))
-        s_fail(why, sizeof why, "bad stop characters");
-    else if (sq_textclass_options_check(&options, why, sizeof why) == 0
-             && (class_count < 2 || class_count > SQ_TEXTCLASS_CLASS_MAX))
-        s_fail(why, sizeof why, "%u classes, expected 2 to %d", class_count,
-               SQ_TEXTCLASS_CLASS_MAX);
-    if (*why) {
-        s_fail(error, error_size, "%s: corrupt model: %s", path, why);
-        return NULL;
-    }
-    sq_textclass_t *self = s_model_new(&options, class_count);
-    if (!self) {
-        s_fail(error, error_size, "%s: out of memory", path);
-        return NULL;
-    }
-    for (size_t c = 0; c < class_count && !*why; c++) {
-        uint32_t length = s_read_u32(reader);
-        const unsigned char *label = length <= SQ_TEXTCLASS_LABEL_MAX ? s_take(reader, length)
-                                                                       : NULL;
-        if (!label || length == 0 || memchr(label, 0, length))
-            s_fail(why, sizeof why, "label %zu is malformed", c);
-        else if (!(self->labels[c] = strndup((const char *) label, length)))
-            s_fail(why, sizeof why, "out of memory");
-    }
-    if (!*why && s_read_floats(reader, self->bias, class_count))
-        s_fail(why, sizeof why, "truncated or bad biases");
-    if (!*why)
-        s_read_rows(reader, self, why, sizeof why);
-    if (!*why
-        && (s_read_floats(reader, self->idf, self->row_count)
-            || s_read_floats(reader, self->weights, self->row_count * class_count)))
-        s_fail(why, sizeof why, "%s",
-               reader->short_read ? "truncated weights" : "a weight is not finite");
-    if (!*why && reader->at != reader->size)
-        s_fail(why, sizeof why, "%zu bytes after the weights", reader->size - reader->at);
-    if (*why) {
-        s_fail(error, error_size, "%s: corrupt model: %s", path, why);
-        sq_textclass_destroy(&self);
-    }
-    return self;
-}
-
-sq_textclass_t *sq_textclass_load(const char *path, char *error, size_t error_size)
-{
-    size_t size;
-    unsigned char *data = s_slurp(path, &size, error, error_size);
-    if (!data)
-        return NULL;
-    sq_textclass_t *self = NULL;
-    if (size < S_MAGIC_SIZE || memcmp(data, S_MAGIC, S_MAGIC_SIZE) != 0)
-        s_fail(error, error_size, "%s: not a suqiu text-class model (%s)", path,
-               size == 0 ? "empty file" : "wrong magic");
-    else if (size < S_MAGIC_SIZE + 4 + 8)
-        s_fail(error, error_size, "%s: corrupt model: truncated header", path);
-    else {
-        uint64_t checksum = 0xCBF29CE484222325ULL;
-        for (size_t i = 0; i < size - 8; i++)
-            checksum = (checksum ^ data[i]) * 0x100000001B3ULL;
-        s_reader_t trailer = {data + size - 8, 8, 0, false};
-        if (s_read_u64(&trailer) != checksum)
-            s_fail(error, error_size, "%s: corrupt model: checksum mismatch (truncated or damaged)",
-                   path);
-        else {
-            s_reader_t reader = {data, size - 8, S_MAGIC_SIZE, false};
-            self = s_parse(&reader, path, error, error_size);
-        }
-    }
-    free(data);
-    return self;
 }

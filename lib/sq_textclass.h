@@ -7,9 +7,18 @@
 
     A trainer collects labelled documents in memory and turns them into a model by
     multinomial logistic regression or a multi-class linear SVM (SGD), or by naive Bayes.
+    Its probabilities are softmax (T * margins), with a temperature T fitted by the trainer
+    (temperature scaling, option calibrate): the training documents are split into up to 5
+    stratified folds, a model with the same options is fitted on all folds but one and
+    scores the one held out, and T is the value that makes those out-of-fold scores give the
+    true labels the highest likelihood.  Then the final model is fitted on every document.
+    T only rescales the margins, so it never changes which class ranks first; it makes a
+    probability p mean roughly "right p of the time", so that a confidence threshold works.
+    Calibrating costs about as many extra fits as there are folds.
+
     A model is read-only once made or loaded: several threads may predict with one model at
     once.  Models are saved to a binary file with a magic, a version, the feature options,
-    the labels, the weights and a checksum; loading refuses a truncated, corrupt or foreign
+    the temperature, the labels, the weights and a checksum; loading refuses a truncated, corrupt or foreign
     file with a message and never trusts a size it has not checked.  At the defaults (2^20
     buckets) a model of 7 labels takes 32 MiB in memory and on disk.
 
@@ -31,8 +40,8 @@ typedef struct _sq_textclass_t sq_textclass_t;
 typedef struct _sq_textclass_trainer_t sq_textclass_trainer_t;
 
 typedef enum {
-    SQ_TEXTCLASS_LOGISTIC = 0,      //  multinomial logistic regression: calibrated probabilities
-    SQ_TEXTCLASS_HINGE = 1,         //  multi-class linear SVM: a softmax of margins, less calibrated
+    SQ_TEXTCLASS_LOGISTIC = 0,      //  multinomial logistic regression
+    SQ_TEXTCLASS_HINGE = 1,         //  multi-class linear SVM: margins, calibrated by T
     SQ_TEXTCLASS_NAIVE_BAYES = 2,   //  multinomial naive Bayes over the same weighted features
 } sq_textclass_method_t;
 
@@ -47,7 +56,8 @@ typedef struct {
     double learning_rate;               //  initial SGD step, (0, 100]
     double l2;                          //  L2 penalty per example, [0, 1]
     double nb_alpha;                    //  naive Bayes smoothing, (0, 100]
-    uint64_t seed;                      //  SGD shuffling; same seed, same model
+    uint64_t seed;                      //  SGD shuffling and folds; same seed, same model
+    bool calibrate;                     //  fit the temperature T (default); false: T = 1
 } sq_textclass_options_t;
 
 //  One class and how likely the model finds it.
@@ -62,6 +72,7 @@ void sq_textclass_options_defaults(sq_textclass_options_t *options);
 
 //  Set one option by name: the field names above and those of sq_ngram_options_t (ngram_min,
 //  ngram_max, hash_bits, title_weight, drop_punctuation, fold_digits, max_chars, stop_chars);
+//  calibrate is a boolean (default true: fit the temperature; false: T = 1, faster);
 //  method is logistic, hinge or naive_bayes; booleans are true/false.  Returns 0, or -1 with
 //  a message in error naming key and range.
 int sq_textclass_options_set(sq_textclass_options_t *options, const char *key, const char *value,
@@ -93,7 +104,8 @@ int sq_textclass_trainer_add(sq_textclass_trainer_t *self, const char *title, co
 //  Documents added so far.
 size_t sq_textclass_trainer_count(const sq_textclass_trainer_t *self);
 
-//  Fit the model.  Consumes the trainer (*self_p becomes NULL, even on failure).  Returns the
+//  Fit the model, and with options.calibrate its temperature first (fewer than 10 documents:
+//  T = 1).  Consumes the trainer (*self_p becomes NULL, even on failure).  Returns the
 //  model (the caller's: sq_textclass_destroy), or NULL (logged) with fewer than two labels or
 //  out of memory.  Labels are numbered in the order they were first added.
 sq_textclass_t *sq_textclass_trainer_finish(sq_textclass_trainer_t **self_p);
@@ -102,8 +114,9 @@ sq_textclass_t *sq_textclass_trainer_finish(sq_textclass_trainer_t **self_p);
 void sq_textclass_trainer_destroy(sq_textclass_trainer_t **self_p);
 
 //  Classify one document (title may be NULL).  Fills top with up to top_count classes, best
-//  first, and returns how many it filled (min (top_count, label count)), or -1 when out of
-//  memory.  Thread-safe: the model is only read.
+//  first, with probabilities softmax (T * margins), and returns how many it filled
+//  (min (top_count, label count)), or -1 when out of memory.  Thread-safe: the model is only
+//  read.
 int sq_textclass_predict(const sq_textclass_t *self, const char *title, const char *body,
                          sq_textclass_score_t *top, size_t top_count);
 
@@ -113,12 +126,17 @@ int sq_textclass_save(const sq_textclass_t *self, const char *path);
 
 //  Read a model file.  Returns the model (the caller's), or NULL with a one-line message in
 //  error naming path and what is wrong (missing, truncated, not a model, other version,
-//  checksum mismatch, a size out of range).
+//  checksum mismatch, a size or the temperature out of range).  Files are version 3; a
+//  version 2 file (before calibration) loads with T = 1 and a warning in the log.
 sq_textclass_t *sq_textclass_load(const char *path, char *error, size_t error_size);
 
 //  Number of labels, and label i (borrowed; NULL when i is out of range).
 size_t sq_textclass_label_count(const sq_textclass_t *self);
 const char *sq_textclass_label(const sq_textclass_t *self, size_t i);
+
+//  The temperature T the model's margins are multiplied by before the softmax: fitted by
+//  the trainer, 1 when not calibrated or loaded from a version 2 file.
+double sq_textclass_temperature(const sq_textclass_t *self);
 
 //  The options the model was made with (borrowed).  After sq_textclass_load only the feature
 //  options are the saved ones; the training fields hold the defaults.

@@ -1,5 +1,6 @@
 /*  test_textclass: n-gram features of Chinese text, training on a few hand-written complaints,
     prediction, and the model file (sq_ngram and sq_textclass).  Every text here is made up. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,11 +237,13 @@ START_TEST(a_saved_model_loads_and_predicts_the_same)
     options.features.fold_digits = true;
     snprintf(options.features.stop_chars, sizeof options.features.stop_chars, "的");
     sq_textclass_t *model = s_train(&options);
+    ck_assert(sq_textclass_temperature(model) != 1);   //  calibrated by default
     char *path = s_temp_path("model.bin");
     ck_assert_int_eq(sq_textclass_save(model, path), 0);
     char error[300] = "";
     sq_textclass_t *loaded = sq_textclass_load(path, error, sizeof error);
     ck_assert_msg(loaded != NULL, "%s", error);
+    ck_assert_double_eq(sq_textclass_temperature(loaded), sq_textclass_temperature(model));
     ck_assert_uint_eq(sq_textclass_label_count(loaded), 3);
     for (size_t c = 0; c < 3; c++)
         ck_assert_str_eq(sq_textclass_label(loaded, c), sq_textclass_label(model, c));
@@ -268,6 +271,41 @@ START_TEST(a_saved_model_loads_and_predicts_the_same)
     sq_textclass_destroy(&model);
     unlink(path);
     free(path);
+}
+END_TEST
+
+START_TEST(calibration_rescales_probabilities_but_keeps_the_ranking)
+{
+    //  the same model with and without the temperature: the weights do not depend on it
+    sq_textclass_method_t methods[] = {SQ_TEXTCLASS_HINGE, SQ_TEXTCLASS_LOGISTIC};
+    for (size_t m = 0; m < 2; m++) {
+        sq_textclass_options_t options = s_small_options(methods[m]);
+        options.calibrate = false;
+        sq_textclass_t *plain = s_train(&options);
+        options.calibrate = true;
+        sq_textclass_t *calibrated = s_train(&options);
+        ck_assert_double_eq(sq_textclass_temperature(plain), 1);
+        //  three topics apart: the held-out folds are all right, so T sharpens
+        ck_assert_msg(sq_textclass_temperature(calibrated) > 1, "method %zu: T = %g", m,
+                      sq_textclass_temperature(calibrated));
+        for (size_t i = 0; i < S_HELD_OUT; i++) {
+            sq_textclass_score_t before[3], after[3];
+            ck_assert_int_eq(sq_textclass_predict(plain, s_held_out[i].title, s_held_out[i].body,
+                                                  before, 3),
+                             3);
+            ck_assert_int_eq(sq_textclass_predict(calibrated, s_held_out[i].title,
+                                                  s_held_out[i].body, after, 3),
+                             3);
+            for (size_t k = 0; k < 3; k++)
+                ck_assert_uint_eq(before[k].label_index, after[k].label_index);
+            ck_assert_str_eq(after[0].label, s_held_out[i].label);
+            ck_assert_msg(after[0].probability > before[0].probability,
+                          "method %zu, \"%s\": %.3f calibrated, %.3f before", m,
+                          s_held_out[i].body, after[0].probability, before[0].probability);
+        }
+        sq_textclass_destroy(&plain);
+        sq_textclass_destroy(&calibrated);
+    }
 }
 END_TEST
 
@@ -308,9 +346,24 @@ START_TEST(damaged_or_foreign_files_are_refused_with_a_message)
     ck_assert_msg(strstr(error, "not a suqiu text-class model"), "%s", error);
     data[0] = 'S';
 
-    //  a size that lies, under a valid checksum: the row count (after magic, version, five
-    //  numbers, title weight, no stop characters, three labels of 6 bytes and three biases)
-    size_t rows_at = 8 + 4 + 5 * 4 + 8 + 4 + 4 + 3 * (4 + 6) + 3 * 4;
+    //  a temperature that is not a positive finite number, under a valid checksum (after
+    //  magic, version, five numbers, title weight and no stop characters)
+    size_t temperature_at = 8 + 4 + 5 * 4 + 8 + 4;
+    unsigned char saved_temperature[8];
+    memcpy(saved_temperature, data + temperature_at, 8);
+    const double bad_temperatures[] = {0.0, -2.0, NAN, INFINITY, 1e300};
+    for (size_t i = 0; i < sizeof bad_temperatures / sizeof bad_temperatures[0]; i++) {
+        memcpy(data + temperature_at, &bad_temperatures[i], 8);
+        s_rewrite_checksum(path, data, size);
+        ck_assert_ptr_null(sq_textclass_load(path, error, sizeof error));
+        ck_assert_msg(strstr(error, "corrupt") && strstr(error, "temperature"), "%s", error);
+    }
+    memcpy(data + temperature_at, saved_temperature, 8);
+    s_rewrite_checksum(path, data, size);
+
+    //  a size that lies, under a valid checksum: the row count (after the temperature, three
+    //  labels of 6 bytes and three biases)
+    size_t rows_at = temperature_at + 8 + 4 + 3 * (4 + 6) + 3 * 4;
     unsigned char saved[4];
     memcpy(saved, data + rows_at, 4);
     memset(data + rows_at, 0xFF, 4);
@@ -332,7 +385,23 @@ START_TEST(damaged_or_foreign_files_are_refused_with_a_message)
     s_write_file(path, data, size);        //  intact again: loads
     model = sq_textclass_load(path, error, sizeof error);
     ck_assert_msg(model != NULL, "%s", error);
+    ck_assert(sq_textclass_temperature(model) != 1);
     sq_textclass_destroy(&model);
+
+    //  version 2, before calibration (no temperature): loads with T = 1
+    static unsigned char old[1 << 20];
+    memcpy(old, data, temperature_at);
+    memcpy(old + temperature_at, data + temperature_at + 8, size - temperature_at - 8);
+    old[8] = 2;
+    s_rewrite_checksum(path, old, size - 8);
+    model = sq_textclass_load(path, error, sizeof error);
+    ck_assert_msg(model != NULL, "%s", error);
+    ck_assert_double_eq(sq_textclass_temperature(model), 1);
+    sq_textclass_destroy(&model);
+    old[8] = 9;                            //  a version from the future
+    s_rewrite_checksum(path, old, size - 8);
+    ck_assert_ptr_null(sq_textclass_load(path, error, sizeof error));
+    ck_assert_msg(strstr(error, "version 9"), "%s", error);
 
     unlink(path);
     ck_assert_ptr_null(sq_textclass_load(path, error, sizeof error));
@@ -355,6 +424,14 @@ START_TEST(options_are_checked)
                      0);
     ck_assert(options.features.fold_digits);
     ck_assert_int_eq(sq_textclass_options_set(&options, "l2", "1e-5", error, sizeof error), 0);
+    ck_assert(options.calibrate);
+    ck_assert_int_eq(sq_textclass_options_set(&options, "calibrate", "false", error, sizeof error),
+                     0);
+    ck_assert(!options.calibrate);
+    ck_assert_int_eq(sq_textclass_options_set(&options, "calibrate", "no", error, sizeof error),
+                     -1);
+    ck_assert_msg(strstr(error, "calibrate"), "%s", error);
+    ck_assert(!options.calibrate);
     ck_assert_int_eq(sq_textclass_options_set(&options, "hash_bits", "40", error, sizeof error),
                      -1);
     ck_assert_msg(strstr(error, "hash_bits"), "%s", error);
@@ -386,6 +463,14 @@ START_TEST(a_trainer_needs_two_labels_and_sane_labels)
     ck_assert_ptr_null(sq_textclass_trainer_finish(&trainer));
     ck_assert_ptr_null(trainer);
     ck_assert_ptr_null(sq_textclass_trainer_finish(&trainer));
+    //  too few documents to calibrate: T = 1
+    trainer = sq_textclass_trainer_new(&options);
+    ck_assert_int_eq(sq_textclass_trainer_add(trainer, NULL, "路灯坏了", "路灯"), 0);
+    ck_assert_int_eq(sq_textclass_trainer_add(trainer, NULL, "噪音扰民", "噪音"), 0);
+    sq_textclass_t *model = sq_textclass_trainer_finish(&trainer);
+    ck_assert_ptr_nonnull(model);
+    ck_assert_double_eq(sq_textclass_temperature(model), 1);
+    sq_textclass_destroy(&model);
     trainer = sq_textclass_trainer_new(NULL);
     ck_assert_ptr_nonnull(trainer);
     sq_textclass_trainer_destroy(&trainer);
@@ -404,6 +489,7 @@ Suite *test_textclass_suite(void)
     tcase_add_test(tc, a_small_hand_written_set_is_learnt);
     tcase_add_test(tc, scores_are_ordered_and_probabilities_sum_to_one);
     tcase_add_test(tc, a_saved_model_loads_and_predicts_the_same);
+    tcase_add_test(tc, calibration_rescales_probabilities_but_keeps_the_ranking);
     tcase_add_test(tc, damaged_or_foreign_files_are_refused_with_a_message);
     tcase_add_test(tc, options_are_checked);
     tcase_add_test(tc, a_trainer_needs_two_labels_and_sane_labels);
