@@ -21,18 +21,6 @@ static const sq_db_statement_t s_statements[] = {
     {NULL, NULL},
 };
 
-static sq_db_t *s_connect(const sq_config_t *config)
-{
-    char *conninfo = sq_config_conninfo(config);
-    sq_db_t *db = sq_db_new(conninfo, "suqiuctl", s_statements);
-    free(conninfo);
-    if (sq_db_connect(db)) {
-        fprintf(stderr, "suqiuctl: cannot reach the database: %s\n", sq_db_error(db));
-        sq_db_destroy(&db);
-    }
-    return db;
-}
-
 int ctl_correct(const sq_config_t *config, int argc, char *argv[])
 {
     const char *number = NULL, *category = NULL, *type_text = NULL, *urgency_text = NULL;
@@ -84,7 +72,7 @@ int ctl_correct(const sq_config_t *config, int argc, char *argv[])
         return 2;
     }
     sq_catalog_destroy(&catalog);
-    sq_db_t *db = s_connect(config);
+    sq_db_t *db = ctl_connect(config, s_statements);
     if (!db)
         return 1;
     const char *values[] = {number, category, type_text ? sq_type_name(type) : NULL,
@@ -150,7 +138,7 @@ int ctl_train_from_db(const sq_config_t *config, int argc, char *argv[])
             return 2;
         }
     }
-    sq_db_t *db = s_connect(config);
+    sq_db_t *db = ctl_connect(config, s_statements);
     char *catalog_dir = sq_config_catalog_dir(config);
     int rc = db ? 0 : 1;
     for (size_t t = 0; t < sizeof s_targets / sizeof s_targets[0] && rc == 0; t++) {

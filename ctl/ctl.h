@@ -6,6 +6,11 @@
 #define CTL_H
 
 #include "sq_config.h"
+#include "sq_db.h"
+
+//  Connect with the process's statements (borrowed; a table ending in {NULL, NULL}).
+//  Returns the connection (the caller's), or NULL after saying why on stderr.
+sq_db_t *ctl_connect(const sq_config_t *config, const sq_db_statement_t *statements);
 
 int ctl_migrate(const sq_config_t *config, int argc, char *argv[]);
 int ctl_show(const sq_config_t *config, int argc, char *argv[]);

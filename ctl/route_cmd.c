@@ -19,18 +19,6 @@ static const sq_db_statement_t s_statements[] = {
     {NULL, NULL},
 };
 
-static sq_db_t *s_connect(const sq_config_t *config)
-{
-    char *conninfo = sq_config_conninfo(config);
-    sq_db_t *db = sq_db_new(conninfo, "suqiuctl", s_statements);
-    free(conninfo);
-    if (sq_db_connect(db)) {
-        fprintf(stderr, "suqiuctl: cannot reach the database: %s\n", sq_db_error(db));
-        sq_db_destroy(&db);
-    }
-    return db;
-}
-
 static const char *s_text(json_t *object, const char *key)
 {
     const char *text = json_string_value(json_object_get(object, key));
@@ -128,7 +116,7 @@ int ctl_route(const sq_config_t *config, int argc, char *argv[])
         fprintf(stderr, "suqiuctl route: \"%s\" is not a work-order number\n", argv[2]);
         return 2;
     }
-    sq_db_t *db = s_connect(config);
+    sq_db_t *db = ctl_connect(config, s_statements);
     if (!db)
         return 1;
     const char *values[] = {argv[2]};
@@ -171,7 +159,7 @@ int ctl_return(const sq_config_t *config, int argc, char *argv[])
         fprintf(stderr, "suqiuctl return: \"%s\" is not a work-order number\n", number);
         return 2;
     }
-    sq_db_t *db = s_connect(config);
+    sq_db_t *db = ctl_connect(config, s_statements);
     if (!db)
         return 1;
     const char *values[] = {number, department, reason, "suqiuctl"};

@@ -16,20 +16,6 @@ static const sq_db_statement_t s_statements[] = {
     {NULL, NULL},
 };
 
-static sq_db_t *s_connect(const sq_config_t *config)
-{
-    char *conninfo = sq_config_conninfo(config);
-    sq_db_t *db = sq_db_new(conninfo, "suqiuctl", s_statements);
-    free(conninfo);
-    if (sq_db_connect(db)) {
-        fprintf(stderr, "suqiuctl: cannot reach the database: %s\n"
-                        "  (is it running? `make run` or `ops/pg.sh start` starts the private one)\n",
-                sq_db_error(db));
-        sq_db_destroy(&db);
-    }
-    return db;
-}
-
 static const char *s_text(json_t *object, const char *key)
 {
     const char *text = json_string_value(json_object_get(object, key));
@@ -92,7 +78,7 @@ int ctl_show(const sq_config_t *config, int argc, char *argv[])
                 number);
         return 2;
     }
-    sq_db_t *db = s_connect(config);
+    sq_db_t *db = ctl_connect(config, s_statements);
     if (!db)
         return 1;
     const char *values[] = {number};
@@ -136,7 +122,7 @@ int ctl_list(const sq_config_t *config, int argc, char *argv[])
                 sq_state_names());
         return 2;
     }
-    sq_db_t *db = s_connect(config);
+    sq_db_t *db = ctl_connect(config, s_statements);
     if (!db)
         return 1;
     const char *values[] = {state, limit};

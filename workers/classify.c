@@ -6,6 +6,7 @@
 
 #include "sq_log.h"
 #include "sq_number.h"
+#include "sq_reply.h"
 #include "sq_simhash.h"
 #include "sq_state.h"
 
@@ -47,22 +48,6 @@ void classify_destroy(classify_t **self_p)
         return;
     free(*self_p);
     *self_p = NULL;
-}
-
-static zmsg_t *s_reply(const char *status, json_t *object)
-{
-    char *text = json_dumps(object, JSON_COMPACT);
-    json_decref(object);
-    zmsg_t *reply = zmsg_new();
-    zmsg_addstr(reply, status);
-    zmsg_addstr(reply, text ? text : "{}");
-    free(text);
-    return reply;
-}
-
-static zmsg_t *s_error(const char *status, const char *message)
-{
-    return s_reply(status, json_pack("{s:s}", "error", message));
 }
 
 //  A label as the database keeps it, or NULL when it is not a known one for target.
@@ -133,7 +118,7 @@ static zmsg_t *s_classify(classify_t *self, const char *number, PGresult *row)
         if (streq(state, sq_state_name(SQ_STATE_CLASSIFIED)) && self->setup.handoff)
             sq_handoff_send(self->setup.handoff, sq_state_next_service(SQ_STATE_CLASSIFIED),
                             "new", number);
-        return s_reply("200", json_pack("{s:s, s:s, s:s}", "number", number, "outcome", "skipped",
+        return sq_reply_new("200", json_pack("{s:s, s:s, s:s}", "number", number, "outcome", "skipped",
                                         "reason", "not in state received"));
     }
     const char *title = PQgetvalue(row, 0, 3), *content = PQgetvalue(row, 0, 4);
@@ -187,7 +172,7 @@ static zmsg_t *s_classify(classify_t *self, const char *number, PGresult *row)
     free(detail_text);
     if (!result) {
         json_decref(detail);
-        return s_error("503", "the classification could not be committed; retry");
+        return sq_reply_error("503", NULL, "the classification could not be committed; retry");
     }
     const char *outcome = PQgetvalue(result, 0, 0);
     json_t *answer = json_pack("{s:s, s:s, s:O}", "number", number, "outcome", outcome,
@@ -209,25 +194,25 @@ static zmsg_t *s_classify(classify_t *self, const char *number, PGresult *row)
     }
     PQclear(result);
     json_decref(detail);
-    return s_reply("200", answer);
+    return sq_reply_new("200", answer);
 }
 
 zmsg_t *classify_answer(classify_t *self, zmsg_t *request)
 {
     if (zmsg_size(request) != 2)
-        return s_error("400", "expected: VERB NUMBER");
+        return sq_reply_error("400", NULL, "expected: VERB NUMBER");
     char *verb = zmsg_popstr(request);
     char *number = zmsg_popstr(request);
     zmsg_t *reply;
     if (!sq_number_valid(number))
-        reply = s_error("400", "not a work-order number");
+        reply = sq_reply_error("400", NULL, "not a work-order number");
     else {
         const char *values[] = {number};
         PGresult *row = sq_db_exec(self->setup.db, "classify_read", 1, values);
         if (!row)
-            reply = s_error("503", "the database cannot be reached; retry");
+            reply = sq_reply_error("503", NULL, "the database cannot be reached; retry");
         else if (PQntuples(row) != 1)
-            reply = s_error("404", "no such work order");
+            reply = sq_reply_error("404", NULL, "no such work order");
         else
             reply = s_classify(self, number, row);
         PQclear(row);

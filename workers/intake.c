@@ -2,6 +2,7 @@
 #include "intake.h"
 
 #include "sq_log.h"
+#include "sq_reply.h"
 #include "sq_state.h"
 
 const sq_db_statement_t intake_statements[] = {
@@ -62,22 +63,15 @@ void intake_destroy(intake_t **self_p)
 static void s_answer(sq_mdp_worker_t *session, zframe_t **reply_to, const char *status,
                      json_t *object)
 {
-    char *text = json_dumps(object, JSON_COMPACT);
-    json_decref(object);
-    zmsg_t *body = zmsg_new();
-    zmsg_addstr(body, status);
-    zmsg_addstr(body, text ? text : "{}");
-    free(text);
+    zmsg_t *body = sq_reply_new(status, object);
     sq_mdp_worker_reply(session, reply_to, &body);
 }
 
 static void s_answer_error(sq_mdp_worker_t *session, zframe_t **reply_to, const char *status,
                            const char *field, const char *message)
 {
-    json_t *object = json_pack("{s:s}", "error", message);
-    if (field && *field)
-        json_object_set_new(object, "field", json_string(field));
-    s_answer(session, reply_to, status, object);
+    zmsg_t *body = sq_reply_error(status, field, message);
+    sq_mdp_worker_reply(session, reply_to, &body);
 }
 
 void intake_take(intake_t *self, sq_mdp_worker_t *session, zframe_t **reply_to, zmsg_t **body)

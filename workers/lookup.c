@@ -3,6 +3,7 @@
 
 #include "sq_envelope.h"
 #include "sq_number.h"
+#include "sq_reply.h"
 
 const sq_db_statement_t lookup_statements[] = {
     {"lookup_by_number", "SELECT complaint_json_by_number($1)"},
@@ -10,10 +11,11 @@ const sq_db_statement_t lookup_statements[] = {
     {NULL, NULL},
 };
 
-static zmsg_t *s_reply(const char *status, const char *json)
+//  The complaint's JSON as PostgreSQL made it, passed on as text without parsing it again.
+static zmsg_t *s_found(const char *json)
 {
     zmsg_t *reply = zmsg_new();
-    zmsg_addstr(reply, status);
+    zmsg_addstr(reply, "200");
     zmsg_addstr(reply, json);
     return reply;
 }
@@ -27,7 +29,7 @@ zmsg_t *lookup_answer(sq_db_t *db, zmsg_t *request)
     zmsg_t *reply = NULL;
     if (how && first && streq(how, "number") && !second) {
         if (!sq_number_valid(first))
-            reply = s_reply("400", "{\"error\":\"not a work-order number\",\"field\":\"number\"}");
+            reply = sq_reply_error("400", "number", "not a work-order number");
         else {
             const char *values[] = {first};
             result = sq_db_exec(db, "lookup_by_number", 1, values);
@@ -35,21 +37,21 @@ zmsg_t *lookup_answer(sq_db_t *db, zmsg_t *request)
     }
     else if (how && first && second && streq(how, "key")) {
         if (!sq_channel_known(first))
-            reply = s_reply("400", "{\"error\":\"unknown channel\",\"field\":\"channel\"}");
+            reply = sq_reply_error("400", "channel", "unknown channel");
         else {
             const char *values[] = {first, second};
             result = sq_db_exec(db, "lookup_by_key", 2, values);
         }
     }
     else
-        reply = s_reply("400", "{\"error\":\"expected: number NUMBER, or key CHANNEL EXTERNAL_ID\"}");
+        reply = sq_reply_error("400", NULL, "expected: number NUMBER, or key CHANNEL EXTERNAL_ID");
     if (!reply) {
         if (!result)
-            reply = s_reply("503", "{\"error\":\"the database cannot be reached; retry\"}");
+            reply = sq_reply_error("503", NULL, "the database cannot be reached; retry");
         else if (PQntuples(result) != 1 || PQgetisnull(result, 0, 0))
-            reply = s_reply("404", "{\"error\":\"no such work order\"}");
+            reply = sq_reply_error("404", NULL, "no such work order");
         else
-            reply = s_reply("200", PQgetvalue(result, 0, 0));
+            reply = s_found(PQgetvalue(result, 0, 0));
     }
     PQclear(result);
     free(how);

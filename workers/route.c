@@ -5,6 +5,7 @@
 
 #include "sq_log.h"
 #include "sq_number.h"
+#include "sq_reply.h"
 #include "sq_state.h"
 
 #define S_RETURNED_MAX 32
@@ -40,22 +41,6 @@ void route_destroy(route_t **self_p)
     *self_p = NULL;
 }
 
-static zmsg_t *s_reply(const char *status, json_t *object)
-{
-    char *text = json_dumps(object, JSON_COMPACT);
-    json_decref(object);
-    zmsg_t *reply = zmsg_new();
-    zmsg_addstr(reply, status);
-    zmsg_addstr(reply, text ? text : "{}");
-    free(text);
-    return reply;
-}
-
-static zmsg_t *s_error(const char *status, const char *message)
-{
-    return s_reply(status, json_pack("{s:s}", "error", message));
-}
-
 //  Split a PostgreSQL array literal of plain ids ("{a,b}") into ids[] pointing into text
 //  (modified in place).  Returns how many.
 static size_t s_split_array(char *text, char **ids, size_t max)
@@ -78,7 +63,7 @@ static zmsg_t *s_route(route_t *self, const char *number, PGresult *row)
     const char *id = PQgetvalue(row, 0, 0);
     const char *state = PQgetvalue(row, 0, 1);
     if (!streq(state, sq_state_name(SQ_STATE_CLASSIFIED)))
-        return s_reply("200", json_pack("{s:s, s:s, s:s}", "number", number, "outcome", "skipped",
+        return sq_reply_new("200", json_pack("{s:s, s:s, s:s}", "number", number, "outcome", "skipped",
                                         "reason", "not in state classified"));
     sq_route_query_t query = {
         .category = PQgetisnull(row, 0, 3) ? NULL : PQgetvalue(row, 0, 3),
@@ -126,7 +111,7 @@ static zmsg_t *s_route(route_t *self, const char *number, PGresult *row)
     free(detail_text);
     if (!result) {
         json_decref(co);
-        return s_error("503", "the decision could not be committed; retry");
+        return sq_reply_error("503", NULL, "the decision could not be committed; retry");
     }
     bool assigned = PQgetvalue(result, 0, 0)[0] == 't';
     PQclear(result);
@@ -136,7 +121,7 @@ static zmsg_t *s_route(route_t *self, const char *number, PGresult *row)
             decision.reason);
     if (assigned && decision.lead && self->handoff)
         sq_handoff_send(self->handoff, sq_state_next_service(SQ_STATE_DISPATCHED), "new", number);
-    return s_reply("200", json_pack("{s:s, s:s, s:s?, s:o, s:s?, s:s}", "number", number,
+    return sq_reply_new("200", json_pack("{s:s, s:s, s:s?, s:o, s:s?, s:s}", "number", number,
                                     "outcome", outcome, "lead", decision.lead, "co", co, "rule",
                                     decision.rule, "reason", decision.reason));
 }
@@ -144,19 +129,19 @@ static zmsg_t *s_route(route_t *self, const char *number, PGresult *row)
 zmsg_t *route_answer(route_t *self, zmsg_t *request)
 {
     if (zmsg_size(request) != 2)
-        return s_error("400", "expected: VERB NUMBER");
+        return sq_reply_error("400", NULL, "expected: VERB NUMBER");
     char *verb = zmsg_popstr(request);
     char *number = zmsg_popstr(request);
     zmsg_t *reply;
     if (!sq_number_valid(number))
-        reply = s_error("400", "not a work-order number");
+        reply = sq_reply_error("400", NULL, "not a work-order number");
     else {
         const char *values[] = {number};
         PGresult *row = sq_db_exec(self->db, "route_read", 1, values);
         if (!row)
-            reply = s_error("503", "the database cannot be reached; retry");
+            reply = sq_reply_error("503", NULL, "the database cannot be reached; retry");
         else if (PQntuples(row) != 1)
-            reply = s_error("404", "no such work order");
+            reply = sq_reply_error("404", NULL, "no such work order");
         else
             reply = s_route(self, number, row);
         PQclear(row);
