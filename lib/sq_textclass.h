@@ -120,8 +120,8 @@ void sq_textclass_trainer_destroy(sq_textclass_trainer_t **self_p);
 int sq_textclass_predict(const sq_textclass_t *self, const char *title, const char *body,
                          sq_textclass_score_t *top, size_t top_count);
 
-//  Write the model to path: to path.tmp first, then renamed over path, so a reader never sees
-//  half a file.  Returns 0, or -1 (logged with path and reason).
+//  Write the model to path: to path.tmp.PID first (PID: this process), then renamed over
+//  path, so that a reader never sees half a file, even when two processes save at once.  Returns 0, or -1 (logged with path and reason).
 int sq_textclass_save(const sq_textclass_t *self, const char *path);
 
 //  Read a model file.  Returns the model (the caller's), or NULL with a one-line message in

@@ -66,11 +66,13 @@ static void s_write_floats(s_writer_t *writer, const float *values, size_t count
 
 int sq_textclass_save(const sq_textclass_t *self, const char *path)
 {
-    size_t tmp_size = strlen(path) + 5;
+    //  A name of this process's own: two workers may train and save the same model at once,
+    //  and each must rename a whole file of its own over path.
+    size_t tmp_size = strlen(path) + 32;
     char *tmp = malloc(tmp_size);
     if (!tmp)
         return -1;
-    snprintf(tmp, tmp_size, "%s.tmp", path);
+    snprintf(tmp, tmp_size, "%s.tmp.%ld", path, (long) getpid());
     s_writer_t writer = {fopen(tmp, "wb"), 0xCBF29CE484222325ULL, false};
     if (!writer.file) {
         sq_error("textclass: cannot write %s: %s", tmp, strerror(errno));
