@@ -18,6 +18,7 @@ int ctl_list(const sq_config_t *config, int argc, char *argv[]);
 int ctl_route(const sq_config_t *config, int argc, char *argv[]);
 int ctl_return(const sq_config_t *config, int argc, char *argv[]);
 int ctl_catalog(const sq_config_t *config, int argc, char *argv[]);
+int ctl_calendar(const sq_config_t *config, int argc, char *argv[]);
 int ctl_train(const sq_config_t *config, int argc, char *argv[]);
 int ctl_eval(const sq_config_t *config, int argc, char *argv[]);
 int ctl_correct(const sq_config_t *config, int argc, char *argv[]);

@@ -33,6 +33,13 @@ static void s_usage(FILE *out)
             "  eval --train A.csv --test B.csv   train on A; accuracy, macro-F1, confusion, speed on B\n"
             "        [--label-column NAME] [--param KEY=VALUE]...\n"
             "  catalog                           check the city's catalogue, matrix and rules\n"
+            "  calendar add TIME DURATION        when a time limit ends: DURATION is Nwd (working\n"
+            "                                    days), Nwh (working hours) or Nh, e.g.\n"
+            "                                    calendar add 2026-02-13T16:00:00+08:00 2wd\n"
+            "  calendar between TIME TIME        working hours and working days between two times\n"
+            "  calendar check DATE               working day, rest day, holiday or make-up day\n"
+            "  calendar import FILE [--replace]  merge a year's holiday notice (holiday-cn JSON or\n"
+            "                                    CSV date,is_off_day,name) into the holidays file\n"
             "  migrate [--dir DIR]               apply the sql/ migrations the database lacks\n"
             "  config KEY                        print one config value, e.g. database.name\n"
             "  help                              this text\n"
@@ -113,6 +120,8 @@ int main(int argc, char *argv[])
         rc = ctl_correct(config, verb_argc, verb_argv);
     else if (strcmp(verb, "eval") == 0)
         rc = ctl_eval(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "calendar") == 0)
+        rc = ctl_calendar(config, verb_argc, verb_argv);
     else if (strcmp(verb, "catalog") == 0)
         rc = ctl_catalog(config, verb_argc, verb_argv);
     else if (strcmp(verb, "migrate") == 0)
