@@ -27,6 +27,8 @@ typedef struct {
     sq_gazetteer_t *gazetteer;
     sq_matrix_t *matrix;
     sq_rules_t *rules;
+    sq_calendar_t *calendar;
+    sq_sla_t *sla;
     sq_textclass_t *models[CLASSIFY_TARGETS];
 } s_knowledge_t;
 
@@ -78,7 +80,7 @@ static int s_check_services(const sq_config_t *config)
     return rc;
 }
 
-//  Load catalogue, gazetteer, matrix, rules and models.  0, or -1 with the reason on stderr.
+//  Load catalogue, gazetteer, matrix, rules, calendar, SLA policies and models.  0, or -1 with the reason on stderr.
 static int s_knowledge_load(s_knowledge_t *self, const sq_config_t *config)
 {
     char error[1024];
@@ -95,6 +97,12 @@ static int s_knowledge_load(s_knowledge_t *self, const sq_config_t *config)
     zstr_free(&path);
     path = zsys_sprintf("%s/classify_rules.yaml", dir);
     if (!(self->rules = sq_rules_load(path, self->catalog, error, sizeof error)))
+        goto done;
+    if (!(self->calendar = sq_calendar_load_dir(dir, error, sizeof error)))
+        goto done;
+    zstr_free(&path);
+    path = zsys_sprintf("%s/sla.yaml", dir);
+    if (!(self->sla = sq_sla_load(path, error, sizeof error)))
         goto done;
     for (int target = 0; target < CLASSIFY_TARGETS; target++) {
         zstr_free(&path);
@@ -119,6 +127,8 @@ static void s_knowledge_destroy(s_knowledge_t *self)
 {
     for (int target = 0; target < CLASSIFY_TARGETS; target++)
         sq_textclass_destroy(&self->models[target]);
+    sq_sla_destroy(&self->sla);
+    sq_calendar_destroy(&self->calendar);
     sq_rules_destroy(&self->rules);
     sq_matrix_destroy(&self->matrix);
     sq_gazetteer_destroy(&self->gazetteer);
@@ -251,7 +261,8 @@ static int s_setup(s_worker_t *self)
         for (int target = 0; target < CLASSIFY_TARGETS; target++)
             setup.models[target] = self->knowledge.models[target];
         self->classify = classify_new(&setup);
-        self->route = route_new(self->db, self->knowledge.matrix, self->handoff);
+        self->route = route_new(self->db, self->knowledge.matrix, self->knowledge.sla,
+                                self->knowledge.calendar, self->handoff);
     }
     self->sweeper = sweeper_new(self->db, self->handoff, config->worker_stale_after_s);
     self->poller = zpoller_new(NULL);

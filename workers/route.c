@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 
+#include "sq_calendar.h"
 #include "sq_log.h"
 #include "sq_number.h"
 #include "sq_reply.h"
@@ -12,23 +13,32 @@
 
 const sq_db_statement_t route_statements[] = {
     {"route_read",
-     "SELECT id, state, channel, category, complaint_type, region, low_confidence, returned_by"
-     " FROM complaint_for_route($1)"},
-    {"route_assign", "SELECT complaint_assign($1::bigint, $2, $3::text[], $4, $5::jsonb)"},
+     "SELECT id, state, channel, category, complaint_type, region, low_confidence, returned_by,"
+     " urgency, received_epoch FROM complaint_for_route($1)"},
+    //  The decision and the deadlines in one statement, so in one transaction.
+    {"route_assign",
+     "SELECT CASE WHEN complaint_assign($1::bigint, $2, $3::text[], $4, $5::jsonb)"
+     " THEN ($6::jsonb IS NULL OR complaint_set_deadlines($1::bigint, $6::jsonb, $4, $7))"
+     " ELSE false END"},
     {NULL, NULL},
 };
 
 struct _route_t {
     sq_db_t *db;                 //  borrowed
     const sq_matrix_t *matrix;   //  borrowed
+    const sq_sla_t *sla;         //  borrowed
+    const sq_calendar_t *calendar;   //  borrowed
     sq_handoff_t *handoff;       //  borrowed, may be NULL
 };
 
-route_t *route_new(sq_db_t *db, const sq_matrix_t *matrix, sq_handoff_t *handoff)
+route_t *route_new(sq_db_t *db, const sq_matrix_t *matrix, const sq_sla_t *sla,
+                   const sq_calendar_t *calendar, sq_handoff_t *handoff)
 {
     route_t *self = (route_t *) zmalloc(sizeof *self);
     self->db = db;
     self->matrix = matrix;
+    self->sla = sla;
+    self->calendar = calendar;
     self->handoff = handoff;
     return self;
 }
@@ -55,6 +65,31 @@ static size_t s_split_array(char *text, char **ids, size_t max)
          id = strtok_r(NULL, ",", &saveptr))
         ids[count++] = id;
     return count;
+}
+
+//  The deadlines of the complaint in row 0 from the SLA policy in force when it was received,
+//  as JSON {"policy", "basis", "sign_for", "first_response", "close"}; NULL when no policy
+//  applies (received before any policy).  The caller owns the result.
+static json_t *s_deadlines(route_t *self, PGresult *row, sq_type_t type)
+{
+    sq_urgency_t urgency = SQ_URGENCY_NONE;
+    if (!PQgetisnull(row, 0, 8))
+        sq_urgency_parse(PQgetvalue(row, 0, 8), &urgency);
+    int64_t received = strtoll(PQgetvalue(row, 0, 9), NULL, 10);
+    const sq_sla_policy_t *policy = NULL;
+    int64_t due[3];
+    if (sq_sla_find(self->sla, PQgetvalue(row, 0, 2), type, urgency, received, &policy)
+        || sq_sla_deadlines(policy, self->calendar, received, &due[0], &due[1], &due[2]))
+        return NULL;
+    json_t *deadlines = json_pack("{s:s, s:s}", "policy", sq_sla_policy_id(policy), "basis",
+                                  sq_sla_policy_basis(policy));
+    const char *stages[] = {"sign_for", "first_response", "close"};
+    for (int stage = 0; stage < 3; stage++) {
+        char text[40];
+        sq_calendar_format(due[stage], text, sizeof text);
+        json_object_set_new(deadlines, stages[stage], json_string(text));
+    }
+    return deadlines;
 }
 
 //  Route the complaint in row 0 of result; returns the reply.
@@ -106,11 +141,17 @@ static zmsg_t *s_route(route_t *self, const char *number, PGresult *row)
     free(returned_text);
     char *detail_text = json_dumps(detail, JSON_COMPACT);
     json_decref(detail);
-    const char *values[] = {id, decision.lead, co_literal, ROUTE_SERVICE, detail_text};
-    PGresult *result = sq_db_exec(self->db, "route_assign", 5, values);
+    json_t *deadlines = s_deadlines(self, row, query.type);
+    char *deadlines_text = deadlines ? json_dumps(deadlines, JSON_COMPACT) : NULL;
+    const char *values[] = {id, decision.lead, co_literal, ROUTE_SERVICE, detail_text,
+                            deadlines_text,
+                            returned_count ? "set again after a return" : "set when routed"};
+    PGresult *result = sq_db_exec(self->db, "route_assign", 7, values);
     free(detail_text);
+    free(deadlines_text);
     if (!result) {
         json_decref(co);
+        json_decref(deadlines);
         return sq_reply_error("503", NULL, "the decision could not be committed; retry");
     }
     bool assigned = PQgetvalue(result, 0, 0)[0] == 't';
@@ -121,9 +162,12 @@ static zmsg_t *s_route(route_t *self, const char *number, PGresult *row)
             decision.reason);
     if (assigned && decision.lead && self->handoff)
         sq_handoff_send(self->handoff, sq_state_next_service(SQ_STATE_DISPATCHED), "new", number);
-    return sq_reply_new("200", json_pack("{s:s, s:s, s:s?, s:o, s:s?, s:s}", "number", number,
-                                    "outcome", outcome, "lead", decision.lead, "co", co, "rule",
-                                    decision.rule, "reason", decision.reason));
+    json_t *answer = json_pack("{s:s, s:s, s:s?, s:o, s:s?, s:s}", "number", number, "outcome",
+                               outcome, "lead", decision.lead, "co", co, "rule", decision.rule,
+                               "reason", decision.reason);
+    if (deadlines)
+        json_object_set_new(answer, "deadlines", deadlines);
+    return sq_reply_new("200", answer);
 }
 
 zmsg_t *route_answer(route_t *self, zmsg_t *request)

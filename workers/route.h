@@ -18,6 +18,7 @@
 #include "sq_db.h"
 #include "sq_handoff.h"
 #include "sq_matrix.h"
+#include "sq_sla.h"
 
 #define ROUTE_SERVICE "suqiu.route"
 
@@ -26,8 +27,9 @@ typedef struct _route_t route_t;
 //  The prepared statements route needs; add them to the process's table.
 extern const sq_db_statement_t route_statements[];
 
-//  A router; db, matrix and handoff (may be NULL) are borrowed.
-route_t *route_new(sq_db_t *db, const sq_matrix_t *matrix, sq_handoff_t *handoff);
+//  A router; db, matrix, sla, calendar and handoff (may be NULL) are borrowed.
+route_t *route_new(sq_db_t *db, const sq_matrix_t *matrix, const sq_sla_t *sla,
+                   const sq_calendar_t *calendar, sq_handoff_t *handoff);
 
 //  Free; safe twice.
 void route_destroy(route_t **self_p);

@@ -173,6 +173,41 @@ class RoutingTests(unittest.TestCase):
         for target in ("category", "type", "urgency"):
             self.assertTrue(os.path.getsize(os.path.join(out_dir, target + ".model")) > 0)
 
+    def test_deadlines_follow_the_policy_in_force_and_the_working_calendar(self):
+        """A 12315 complaint received on Friday 2026-02-13 16:00, before the Spring Festival:
+        sign-for by the make-up Saturday 02-14, a decision on acceptance within 7 working days
+        (03-02), mediation within 45 working days of it (05-08), after 清明 and 劳动节."""
+        status, answer = self.hub.post(harness.order(
+            line="12315", phone="13511112222", address="乐清市虹桥镇振兴路5号",
+            title="超市卖过期食品", content="在虹桥镇一家超市买到过期三天的酸奶，要求商家赔偿并处理。",
+            received_at="2026-02-13T16:00:00+08:00"))
+        self.assertEqual(status, 201, answer)
+        number = answer["number"]
+        self.wait_state(number, ("dispatched", "triage"))
+        # Make the type certain (the classifier may call it 举报), which also re-routes it.
+        done = self.hub.ctl("correct", number, "--type", "投诉", "--category",
+                            "food.consumer_dispute", "--reason", "消费纠纷投诉")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            order = self.wait_state(number, ("dispatched",))
+            if len([e for e in order["history"] if e["kind"] == "deadlines"]) >= 2:
+                break
+            time.sleep(0.1)
+        self.assertEqual(order["lead_department"], "scjgj")
+        self.assertEqual(order["deadlines"], {
+            "sign_for": {"due": "2026-02-14T23:59:59+08:00", "policy": "12315-complaint-2020"},
+            "first_response": {"due": "2026-03-02T23:59:59+08:00", "policy": "12315-complaint-2020"},
+            "close": {"due": "2026-05-08T23:59:59+08:00", "policy": "12315-complaint-2020"},
+        })
+        events = [e for e in order["history"] if e["kind"] == "deadlines"]
+        self.assertEqual(len(events), 2, "set when routed, and again when re-routed")
+        self.assertEqual(events[-1]["detail"]["policy"], "12315-complaint-2020")
+        self.assertIn("市场监督管理投诉举报处理暂行办法", events[-1]["detail"]["basis"])
+        # The same arithmetic as the calendar command gives.
+        added = self.hub.ctl("calendar", "add", "2026-02-13T16:00:00+08:00", "7wd")
+        self.assertEqual(added.stdout.strip(), "2026-03-02T23:59:59+08:00")
+
 
 if __name__ == "__main__":
     unittest.main()
