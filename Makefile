@@ -17,7 +17,7 @@ LIB_SRC     = lib/sq_log.c lib/sq_config.c lib/sq_mdp.c lib/sq_mdp_client.c lib/
               lib/sq_gazetteer.c lib/sq_matrix.c lib/sq_rules.c lib/sq_calendar.c lib/sq_sla.c
 BROKER_SRC  = broker/main.c broker/broker.c
 WORKER_SRC  = workers/main.c workers/intake.c workers/lookup.c workers/sweeper.c \
-              workers/classify.c workers/route.c workers/catalog_sync.c
+              workers/classify.c workers/route.c workers/catalog_sync.c workers/deadline.c
 HOTLINE_SRC = adapters/hotline/main.c adapters/hotline/hotline.c
 CTL_SRC     = ctl/main.c ctl/connect.c ctl/migrate.c ctl/show.c ctl/route_cmd.c ctl/catalog_cmd.c ctl/classify_cmd.c ctl/correct_cmd.c ctl/calendar_cmd.c
 TEST_SRC    = tests/check_main.c tests/test_log.c tests/test_config.c tests/test_mdp.c \

@@ -43,6 +43,8 @@ static const s_key_t s_keys[] = {
     S_INT("worker", "batch_wait_ms", worker_batch_wait_ms, 1, 0, 1000),
     S_INT("worker", "sweep_interval_ms", worker_sweep_interval_ms, 5000, 100, 3600000),
     S_INT("worker", "stale_after_s", worker_stale_after_s, 30, 1, 86400),
+    S_INT("worker", "deadline_watch_ms", worker_deadline_watch_ms, 10000, 0, 3600000),
+    S_INT("worker", "remind_percent", worker_remind_percent, 75, 1, 99),
     S_STR("hotline", "address", hotline_address, "127.0.0.1"),
     S_INT("hotline", "port", hotline_port, 8081, 1, 65535),
     S_INT("hotline", "threads", hotline_threads, 16, 1, 1024),

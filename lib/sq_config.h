@@ -33,6 +33,8 @@ typedef struct {
     int worker_batch_wait_ms;    //  how long a batch waits for company
     int worker_sweep_interval_ms;
     int worker_stale_after_s;    //  a complaint idle in its state this long is picked up again
+    int worker_deadline_watch_ms;   //  how often the deadline watch runs; 0 = not in this process
+    int worker_remind_percent;   //  a stage's reminder (黄灯) after this share of its time
 
     char *hotline_address;
     int hotline_port;

@@ -53,6 +53,8 @@ void sq_handoff_destroy(sq_handoff_t **self_p)
 
 bool sq_handoff_served(sq_handoff_t *self, const char *service)
 {
+    if (!service)
+        return false;
     int64_t now = zclock_mono();
     int64_t asked = (int64_t) (intptr_t) zhashx_lookup(self->asked_at, service);
     if (!asked || now - asked >= S_MMI_CACHE_MS) {

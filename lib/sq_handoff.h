@@ -21,7 +21,7 @@ sq_handoff_t *sq_handoff_new(const char *broker_endpoint);
 //  Close and free; safe on NULL and twice.
 void sq_handoff_destroy(sq_handoff_t **self_p);
 
-//  True when a worker serves service now (cached for a short while).
+//  True when a worker serves service now (cached for a short while); false for NULL.
 bool sq_handoff_served(sq_handoff_t *self, const char *service);
 
 //  Send [verb, number] to service when it is served.  Returns 1 when sent, 0 when no worker

@@ -29,11 +29,7 @@ const char *sq_state_next_service(sq_state_t state)
         return "suqiu.classify";
     case SQ_STATE_CLASSIFIED:
         return "suqiu.route";
-    case SQ_STATE_DISPATCHED:
-    case SQ_STATE_SIGNED_FOR:
-    case SQ_STATE_RESPONDED:
-        return "suqiu.deadline";
-    default:
+    default:   //  people act from here on; the deadline watch (workers/deadline.c) scans them
         return NULL;
     }
 }

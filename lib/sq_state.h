@@ -25,7 +25,8 @@ const char *sq_state_name(sq_state_t state);
 int sq_state_parse(const char *name, sq_state_t *state);
 
 //  The MDP service that drives a complaint on from state ("suqiu.classify" for received,
-//  ...), or NULL when nothing does (closed, merged, triage: people act there).  Static.
+//  "suqiu.route" for classified), or NULL when people act there (triage, dispatched and
+//  later; the deadline watch keeps an eye on those).  Static.
 const char *sq_state_next_service(sq_state_t state);
 
 //  Every state's name, separated by spaces, for help texts and errors.  Static.

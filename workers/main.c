@@ -7,6 +7,7 @@
 */
 #include "catalog_sync.h"
 #include "classify.h"
+#include "deadline.h"
 #include "intake.h"
 #include "lookup.h"
 #include "route.h"
@@ -182,10 +183,12 @@ static void s_run(s_worker_t *self)
     int tick_ms = config->broker_heartbeat_ms / 2 > 0 ? config->broker_heartbeat_ms / 2 : 1;
     int64_t next_tick = zclock_mono() + tick_ms;
     int64_t next_sweep = zclock_mono() + config->worker_sweep_interval_ms;
+    int64_t next_watch = config->worker_deadline_watch_ms ? zclock_mono() : INT64_MAX;
     int64_t batch_deadline = 0;
     while (!zsys_interrupted) {
         int64_t now = zclock_mono();
         int64_t wake = next_tick < next_sweep ? next_tick : next_sweep;
+        wake = next_watch < wake ? next_watch : wake;
         if (intake_pending(self->intake))
             wake = batch_deadline < wake ? batch_deadline : wake;
         int timeout = wake > now ? (int) (wake - now) : 0;
@@ -214,6 +217,10 @@ static void s_run(s_worker_t *self)
             sweeper_run(self->sweeper);
             next_sweep = zclock_mono() + config->worker_sweep_interval_ms;
         }
+        if (now >= next_watch) {
+            deadline_watch_run(self->db);
+            next_watch = zclock_mono() + config->worker_deadline_watch_ms;
+        }
     }
     intake_flush(self->intake);
 }
@@ -223,7 +230,8 @@ static void s_collect_statements(sq_db_statement_t *statements)
 {
     const sq_db_statement_t *tables[] = {intake_statements, lookup_statements,
                                          sweeper_statements, classify_statements,
-                                         route_statements, catalog_sync_statements};
+                                         route_statements, catalog_sync_statements,
+                                         deadline_statements};
     size_t count = 0;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const sq_db_statement_t *s = tables[t]; s->name; s++) {
@@ -262,7 +270,7 @@ static int s_setup(s_worker_t *self)
             setup.models[target] = self->knowledge.models[target];
         self->classify = classify_new(&setup);
         self->route = route_new(self->db, self->knowledge.matrix, self->knowledge.sla,
-                                self->knowledge.calendar, self->handoff);
+                                self->knowledge.calendar, config->worker_remind_percent);
     }
     self->sweeper = sweeper_new(self->db, self->handoff, config->worker_stale_after_s);
     self->poller = zpoller_new(NULL);

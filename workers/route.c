@@ -28,18 +28,18 @@ struct _route_t {
     const sq_matrix_t *matrix;   //  borrowed
     const sq_sla_t *sla;         //  borrowed
     const sq_calendar_t *calendar;   //  borrowed
-    sq_handoff_t *handoff;       //  borrowed, may be NULL
+    int remind_percent;
 };
 
 route_t *route_new(sq_db_t *db, const sq_matrix_t *matrix, const sq_sla_t *sla,
-                   const sq_calendar_t *calendar, sq_handoff_t *handoff)
+                   const sq_calendar_t *calendar, int remind_percent)
 {
     route_t *self = (route_t *) zmalloc(sizeof *self);
     self->db = db;
     self->matrix = matrix;
     self->sla = sla;
     self->calendar = calendar;
-    self->handoff = handoff;
+    self->remind_percent = remind_percent;
     return self;
 }
 
@@ -81,8 +81,9 @@ static json_t *s_deadlines(route_t *self, PGresult *row, sq_type_t type)
     if (sq_sla_find(self->sla, PQgetvalue(row, 0, 2), type, urgency, received, &policy)
         || sq_sla_deadlines(policy, self->calendar, received, &due[0], &due[1], &due[2]))
         return NULL;
-    json_t *deadlines = json_pack("{s:s, s:s}", "policy", sq_sla_policy_id(policy), "basis",
-                                  sq_sla_policy_basis(policy));
+    json_t *deadlines = json_pack("{s:s, s:s, s:i}", "policy", sq_sla_policy_id(policy), "basis",
+                                  sq_sla_policy_basis(policy), "remind_percent",
+                                  self->remind_percent);
     const char *stages[] = {"sign_for", "first_response", "close"};
     for (int stage = 0; stage < 3; stage++) {
         char text[40];
@@ -160,8 +161,6 @@ static zmsg_t *s_route(route_t *self, const char *number, PGresult *row)
     sq_info("%s complaint=%s lead=%s rule=%s: %s", outcome, number,
             decision.lead ? decision.lead : "-", decision.rule ? decision.rule : "-",
             decision.reason);
-    if (assigned && decision.lead && self->handoff)
-        sq_handoff_send(self->handoff, sq_state_next_service(SQ_STATE_DISPATCHED), "new", number);
     json_t *answer = json_pack("{s:s, s:s, s:s?, s:o, s:s?, s:s}", "number", number, "outcome",
                                outcome, "lead", decision.lead, "co", co, "rule", decision.rule,
                                "reason", decision.reason);

@@ -16,7 +16,6 @@
 
 #include "sq_catalog.h"
 #include "sq_db.h"
-#include "sq_handoff.h"
 #include "sq_matrix.h"
 #include "sq_sla.h"
 
@@ -27,9 +26,10 @@ typedef struct _route_t route_t;
 //  The prepared statements route needs; add them to the process's table.
 extern const sq_db_statement_t route_statements[];
 
-//  A router; db, matrix, sla, calendar and handoff (may be NULL) are borrowed.
+//  A router; db, matrix, sla and calendar are borrowed.  remind_percent: when a stage's
+//  reminder is due, as a share of the time from receipt to its deadline.
 route_t *route_new(sq_db_t *db, const sq_matrix_t *matrix, const sq_sla_t *sla,
-                   const sq_calendar_t *calendar, sq_handoff_t *handoff);
+                   const sq_calendar_t *calendar, int remind_percent);
 
 //  Free; safe twice.
 void route_destroy(route_t **self_p);

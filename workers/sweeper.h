@@ -6,7 +6,7 @@
     each to the service that drives its next stage as an MDP request ["sweep", NUMBER]:
         received   -> suqiu.classify
         classified -> suqiu.route
-        dispatched, signed_for, responded -> suqiu.deadline
+    (later states wait for people; the deadline watch raises their alerts.)
     The walk keeps its place between passes (a keyset cursor on state_since, id), so a
     pass does bounded work and every stale complaint is reached in turn.  Those services
     must be idempotent: a complaint is handed on again after another stale_after_s while

@@ -208,6 +208,74 @@ class RoutingTests(unittest.TestCase):
         added = self.hub.ctl("calendar", "add", "2026-02-13T16:00:00+08:00", "7wd")
         self.assertEqual(added.stdout.strip(), "2026-03-02T23:59:59+08:00")
 
+    def test_the_deadline_watch_raises_each_alert_once_on_a_fake_clock(self):
+        """deadline_sweep(now) with chosen times: a complaint received Friday 2026-02-13 16:00
+        is overdue for sign-for (due 02-14 23:59:59) on 02-15, and gets its first-response
+        reminder once 75% of the time to 03-02 23:59:59 has passed."""
+        status, answer = self.hub.post(harness.order(
+            phone="13800001111", address="乐清市北白象镇", title="楼下饭店油烟",
+            content="北白象镇中心街的饭店油烟直排，投诉多次没人管。",
+            received_at="2026-02-13T16:00:00+08:00"))
+        self.assertEqual(status, 201, answer)
+        number = answer["number"]
+        order = self.wait_state(number, ("dispatched", "triage"))
+        self.assertIn("sign_for", order["deadlines"])
+
+        def sweep(at, literal=True):
+            when = lit(at) if literal else at
+            return [r for r in self.hub.sql("SELECT number, stage, alert FROM deadline_sweep(%s, 100)"
+                                            % when) if r[0] == number]
+
+        self.assertEqual(sweep("2026-02-14T12:00:00+08:00"), [])
+        self.assertEqual(sweep("2026-02-15T00:00:00+08:00"), [(number, "sign_for", "overdue")])
+        self.assertEqual(sweep("2026-02-15T00:00:01+08:00"), [], "raised twice")
+        first_due = order["deadlines"]["first_response"]["due"]
+        reminder_at = ("(SELECT remind_at FROM complaint_deadline d JOIN complaint c"
+                       " ON c.id = d.complaint_id WHERE c.number = %s AND d.stage = 'first_response')"
+                       % lit(number))
+        self.assertLess(self.hub.sql_value("SELECT iso_shanghai(%s)" % reminder_at), first_due)
+        self.assertEqual(self.hub.sql_value(
+            "SELECT bool_and(remind_at = started_at + (due_at - started_at) * 0.75"
+            " AND started_at = '2026-02-13T16:00:00+08:00') FROM complaint_deadline d"
+            " JOIN complaint c ON c.id = d.complaint_id WHERE c.number = %s" % lit(number)), "t")
+        self.assertEqual(sweep(reminder_at + " - interval '1 second'", literal=False), [])
+        self.assertEqual(sweep(reminder_at, literal=False), [(number, "first_response", "reminder")])
+        self.assertEqual(sweep(first_due), [(number, "first_response", "overdue")])
+        status, order = self.hub.get("/v1/workorders/" + number)
+        kinds = [(e["kind"], e["detail"].get("stage"), e["detail"].get("light"))
+                 for e in order["history"] if e["kind"] in ("reminder", "overdue")]
+        self.assertEqual(kinds, [("overdue", "sign_for", "red"),
+                                 ("reminder", "first_response", "yellow"),
+                                 ("overdue", "first_response", "red")])
+        overdue = [e for e in order["history"] if e["kind"] == "overdue"][0]
+        self.assertEqual(overdue["detail"]["escalated_to"], "supervisors")
+        self.assertEqual(overdue["actor"], "suqiu.deadline")
+        self.assertIn("overdue", order["deadlines"]["sign_for"])
+
+
+class DeadlineWatchTests(unittest.TestCase):
+    """The worker's own watch, on the real clock: a complaint received long ago is overdue."""
+
+    def test_the_worker_raises_overdue_alerts_by_itself(self):
+        hub = harness.Hub(name="deadline-watch", overrides={
+            "worker": {"services": harness.ALL_SERVICES, "deadline_watch_ms": 200},
+        }).start()
+        try:
+            status, answer = hub.post(harness.order(received_at="2026-02-13T16:00:00+08:00"))
+            self.assertEqual(status, 201, answer)
+            deadline = time.monotonic() + 15
+            stages = set()
+            while time.monotonic() < deadline and len(stages) < 3:
+                status, order = hub.get("/v1/workorders/" + answer["number"])
+                stages = {e["detail"]["stage"] for e in order["history"] if e["kind"] == "overdue"}
+                time.sleep(0.2)
+            self.assertEqual(stages, {"sign_for", "first_response", "close"}, order["history"])
+            time.sleep(0.6)   # three more watches: nothing is raised twice
+            status, order = hub.get("/v1/workorders/" + answer["number"])
+            self.assertEqual(len([e for e in order["history"] if e["kind"] == "overdue"]), 3)
+        finally:
+            hub.stop()
+
 
 if __name__ == "__main__":
     unittest.main()
