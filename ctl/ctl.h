@@ -19,6 +19,9 @@ int ctl_route(const sq_config_t *config, int argc, char *argv[]);
 int ctl_return(const sq_config_t *config, int argc, char *argv[]);
 int ctl_catalog(const sq_config_t *config, int argc, char *argv[]);
 int ctl_calendar(const sq_config_t *config, int argc, char *argv[]);
+//  sign, respond and close (argv[0] says which).
+int ctl_action(const sq_config_t *config, int argc, char *argv[]);
+int ctl_overdue(const sq_config_t *config, int argc, char *argv[]);
 int ctl_train(const sq_config_t *config, int argc, char *argv[]);
 int ctl_eval(const sq_config_t *config, int argc, char *argv[]);
 int ctl_correct(const sq_config_t *config, int argc, char *argv[]);

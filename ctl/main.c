@@ -32,6 +32,13 @@ static void s_usage(FILE *out)
             "                                    again when it is not yet signed for\n"
             "  eval --train A.csv --test B.csv   train on A; accuracy, macro-F1, confusion, speed on B\n"
             "        [--label-column NAME] [--param KEY=VALUE]...\n"
+            "  sign NUMBER --department ID       the lead department signs for it (签收)\n"
+            "  respond NUMBER --department ID --reply TEXT --via CHANNEL\n"
+            "                                    it answers the citizen (答复); the reply is kept\n"
+            "  close NUMBER --department ID [--result TEXT]\n"
+            "                                    it closes it (办结): only after a recorded reply;\n"
+            "                                    repeat reports merged into it are answered too\n"
+            "  overdue [--department ID]         every overdue stage of an open complaint\n"
             "  catalog                           check the city's catalogue, matrix and rules\n"
             "  calendar add TIME DURATION        when a time limit ends: DURATION is Nwd (working\n"
             "                                    days), Nwh (working hours) or Nh, e.g.\n"
@@ -120,6 +127,11 @@ int main(int argc, char *argv[])
         rc = ctl_correct(config, verb_argc, verb_argv);
     else if (strcmp(verb, "eval") == 0)
         rc = ctl_eval(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "sign") == 0 || strcmp(verb, "respond") == 0
+             || strcmp(verb, "close") == 0)
+        rc = ctl_action(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "overdue") == 0)
+        rc = ctl_overdue(config, verb_argc, verb_argv);
     else if (strcmp(verb, "calendar") == 0)
         rc = ctl_calendar(config, verb_argc, verb_argv);
     else if (strcmp(verb, "catalog") == 0)

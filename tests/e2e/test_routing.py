@@ -252,6 +252,58 @@ class RoutingTests(unittest.TestCase):
         self.assertEqual(overdue["actor"], "suqiu.deadline")
         self.assertIn("overdue", order["deadlines"]["sign_for"])
 
+    def test_sign_respond_close_and_every_reporter_is_answered(self):
+        first = self.post(phone="13822223333", address="乐清市翁垟街道南岸路9号",
+                          title="南岸路排档占道经营", content="翁垟街道南岸路9号门口的大排档每晚占道经营，垃圾遍地。")
+        order = self.wait_state(first, ("dispatched",))
+        lead = order["lead_department"]
+        repeat = self.post(phone="13822223333", address="乐清市翁垟街道南岸路9号",
+                           title="南岸路排档占道经营问题", content="翁垟街道南岸路9号门口大排档每晚占道经营，垃圾遍地没人管。")
+        self.assertEqual(self.wait_state(repeat, ("merged", "dispatched", "triage"))["state"], "merged")
+
+        def ctl(*args):
+            return self.hub.ctl(*args)
+
+        refused = ctl("close", first, "--department", lead)
+        self.assertEqual(refused.returncode, 1)
+        self.assertIn("only after a recorded reply", refused.stderr)
+        refused = ctl("respond", first, "--department", lead, "--reply", "已处理", "--via", "phone")
+        self.assertEqual(refused.returncode, 1)
+        self.assertIn("sign for it first", refused.stderr)
+        self.assertEqual(ctl("sign", first, "--department", "no_such_unit").returncode, 1)
+        self.assertEqual(ctl("respond", first, "--department", lead, "--reply", "x",
+                             "--via", "pigeon").returncode, 2)
+        done = ctl("sign", first, "--department", lead)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        order = self.wait_state(first, ("signed_for",), timeout=2)
+        self.assertIn("met", order["deadlines"]["sign_for"])
+        reply = "已联系翁垟街道执法中队，排档已整改，占道已清理。"
+        done = ctl("respond", first, "--department", lead, "--reply", reply, "--via", "phone")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        order = self.wait_state(first, ("responded",), timeout=2)
+        self.assertEqual([(r["body"], r["sent_via"]) for r in order["replies"]], [(reply, "phone")])
+        self.assertIn("met", order["deadlines"]["first_response"])
+        done = ctl("close", first, "--department", lead, "--result", "已整改")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        order = self.wait_state(first, ("closed",), timeout=2)
+        self.assertIn("met", order["deadlines"]["close"])
+        self.assertEqual([e.get("to_state") for e in order["history"] if e.get("to_state")][-3:],
+                         ["signed_for", "responded", "closed"])
+        # The repeat report's caller is answered with the same reply.
+        status, merged = self.hub.get("/v1/workorders/" + repeat)
+        self.assertEqual([(r["body"], r["sent_via"]) for r in merged["replies"]], [(reply, "phone")])
+        answered = [e for e in merged["history"] if e["kind"] == "answered"]
+        self.assertEqual(answered[0]["detail"]["via_master"], first)
+        # Nothing closed is listed as overdue; an old open one is.
+        old = self.post(phone="13899990000", address="乐清市芙蓉镇", title="芙蓉镇路灯坏了",
+                        content="芙蓉镇池头村的路灯坏了两个月。",
+                        received_at="2026-03-02T09:00:00+08:00")
+        self.wait_state(old, ("dispatched", "triage"))
+        listed = ctl("overdue")
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertIn(old, listed.stdout)
+        self.assertNotIn(first, listed.stdout)
+
 
 class DeadlineWatchTests(unittest.TestCase):
     """The worker's own watch, on the real clock: a complaint received long ago is overdue."""

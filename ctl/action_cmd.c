@@ -1,0 +1,135 @@
+/*  suqiuctl sign / respond / close / overdue: what a department does with a complaint, and
+    what the supervisors see overdue.  The rules (only the lead department acts; no closing
+    without a recorded reply) live in the database functions of sql/006_actions.sql. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "sq_number.h"
+
+static const sq_db_statement_t s_statements[] = {
+    {"sign", "SELECT complaint_sign_for($1, $2, $3)"},
+    {"respond", "SELECT complaint_respond($1, $2, $3, $4, $5)"},
+    {"close", "SELECT complaint_close($1, $2, $3, $4)"},
+    {"overdue",
+     "SELECT number, stage, coalesce(department_name, '-'), iso_shanghai(due_at), days_over,"
+     " escalated FROM overdue_now WHERE $1::text IS NULL OR department = $1 ORDER BY due_at"},
+    {NULL, NULL},
+};
+
+static const char *s_reply_channels[] = {"phone", "sms", "wechat", "email", "letter", "web",
+                                         "in_person"};
+
+//  The options of an action: NUMBER --department D [--reply TEXT] [--via C] [--result TEXT].
+typedef struct {
+    const char *number, *department, *reply, *via, *result;
+} s_action_t;
+
+static int s_parse(int argc, char *argv[], s_action_t *action)
+{
+    memset(action, 0, sizeof *action);
+    for (int i = 1; i < argc; i++) {
+        const char **slot = strcmp(argv[i], "--department") == 0 ? &action->department
+                            : strcmp(argv[i], "--reply") == 0    ? &action->reply
+                            : strcmp(argv[i], "--via") == 0      ? &action->via
+                            : strcmp(argv[i], "--result") == 0   ? &action->result
+                                                                 : NULL;
+        if (slot && i + 1 < argc)
+            *slot = argv[++i];
+        else if (!action->number && argv[i][0] != '-')
+            action->number = argv[i];
+        else
+            return -1;
+    }
+    return action->number && action->department ? 0 : -1;
+}
+
+//  Run one action statement; its result is NULL when done, else the reason it was refused.
+static int s_act(const sq_config_t *config, const char *statement, const char *const *values,
+                 int count, const char *done)
+{
+    sq_db_t *db = ctl_connect(config, s_statements);
+    if (!db)
+        return 1;
+    PGresult *result = sq_db_exec(db, statement, count, values);
+    int rc = 1;
+    if (result && PQgetisnull(result, 0, 0)) {
+        printf("suqiu: %s %s\n", values[0], done);
+        rc = 0;
+    }
+    else if (result)
+        fprintf(stderr, "suqiuctl %s: %s: %s\n", statement, values[0], PQgetvalue(result, 0, 0));
+    PQclear(result);
+    sq_db_destroy(&db);
+    return rc;
+}
+
+int ctl_action(const sq_config_t *config, int argc, char *argv[])
+{
+    const char *verb = argv[0];
+    s_action_t action;
+    bool usage = s_parse(argc, argv, &action) != 0;
+    if (!usage && strcmp(verb, "respond") == 0) {
+        bool known = false;
+        for (size_t i = 0; action.via && i < sizeof s_reply_channels / sizeof *s_reply_channels; i++)
+            known |= strcmp(action.via, s_reply_channels[i]) == 0;
+        usage = !action.reply || !*action.reply || !known;
+    }
+    if (usage) {
+        fprintf(stderr, "usage: suqiuctl sign NUMBER --department ID\n"
+                        "       suqiuctl respond NUMBER --department ID --reply TEXT --via CHANNEL\n"
+                        "         (CHANNEL: phone sms wechat email letter web in_person)\n"
+                        "       suqiuctl close NUMBER --department ID [--result TEXT]\n");
+        return 2;
+    }
+    if (!sq_number_valid(action.number)) {
+        fprintf(stderr, "suqiuctl %s: \"%s\" is not a work-order number\n", verb, action.number);
+        return 2;
+    }
+    if (strcmp(verb, "sign") == 0) {
+        const char *values[] = {action.number, action.department, "suqiuctl"};
+        return s_act(config, "sign", values, 3, "signed for");
+    }
+    if (strcmp(verb, "respond") == 0) {
+        const char *values[] = {action.number, action.department, action.reply, action.via,
+                                "suqiuctl"};
+        return s_act(config, "respond", values, 5, "answered; the reply is recorded");
+    }
+    const char *values[] = {action.number, action.department, action.result ? action.result : "",
+                            "suqiuctl"};
+    return s_act(config, "close", values, 4, "closed");
+}
+
+int ctl_overdue(const sq_config_t *config, int argc, char *argv[])
+{
+    const char *department = NULL;
+    if (argc == 3 && strcmp(argv[1], "--department") == 0)
+        department = argv[2];
+    else if (argc != 1) {
+        fprintf(stderr, "usage: suqiuctl overdue [--department ID]\n");
+        return 2;
+    }
+    sq_db_t *db = ctl_connect(config, s_statements);
+    if (!db)
+        return 1;
+    const char *values[] = {department};
+    PGresult *result = sq_db_exec(db, "overdue", 1, values);
+    if (!result) {
+        sq_db_destroy(&db);
+        return 1;
+    }
+    int rows = PQntuples(result);
+    if (rows)
+        printf("%-24s %-15s %-28s %-25s %9s %s\n", "NUMBER", "STAGE", "DEPARTMENT", "DUE",
+               "DAYS OVER", "ESCALATED");
+    for (int row = 0; row < rows; row++)
+        printf("%-24s %-15s %-28s %-25s %9s %s\n", PQgetvalue(result, row, 0),
+               PQgetvalue(result, row, 1), PQgetvalue(result, row, 2), PQgetvalue(result, row, 3),
+               PQgetvalue(result, row, 4),
+               PQgetvalue(result, row, 5)[0] == 't' ? "yes (督办)" : "not yet");
+    printf("(%d overdue stage%s)\n", rows, rows == 1 ? "" : "s");
+    PQclear(result);
+    sq_db_destroy(&db);
+    return 0;
+}
