@@ -50,6 +50,6 @@ suqiu is running:
 Try:
   curl -s -X POST -H 'Content-Type: application/json' $url/v1/workorders \\
     -d '{"line":"12345","external_id":"DEMO-1","caller_name":"张三","phone":"13800000000","address":"城关镇人民路1号","title":"小区噪音扰民","content":"夜间施工噪音","operator_id":"1001","received_at":"$(TZ=Asia/Shanghai date +%Y-%m-%dT%H:%M:%S%:z)"}'
-  $BIN/suqiuctl list --state received
+  $BIN/suqiuctl list            # then: $BIN/suqiuctl route --explain NUMBER
 Stop everything with: make stop
 TEXT
