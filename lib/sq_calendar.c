@@ -16,7 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sq_alloc.h"
 #include "sq_csv.h"
+#include "sq_date.h"
 #include "sq_yaml.h"
 
 #define S_DAY 86400
@@ -57,14 +59,6 @@ struct _sq_calendar_t {
 //  ---------------------------------------------------------------------------------
 //  Dates
 
-static void *s_alloc(size_t size)
-{
-    void *memory = calloc(1, size ? size : 1);
-    if (!memory)
-        abort();   //  out of memory: nothing sensible to do
-    return memory;
-}
-
 static int64_t s_floor_div(int64_t a, int64_t b)
 {
     return a / b - (a % b != 0 && (a < 0) != (b < 0));
@@ -102,12 +96,8 @@ static int s_weekday(int64_t day)
 
 static bool s_date_valid(int year, int month, int day)
 {
-    static const int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (year < SQ_CALENDAR_YEAR_MIN || year > SQ_CALENDAR_YEAR_MAX || month < 1 || month > 12
-        || day < 1 || day > month_days[month - 1])
-        return false;
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return !(month == 2 && day == 29 && !leap);
+    return year >= SQ_CALENDAR_YEAR_MIN && year <= SQ_CALENDAR_YEAR_MAX
+           && sq_date_valid(year, month, day);
 }
 
 //  n digits at text, or -1.
@@ -468,12 +458,12 @@ static void s_build(sq_calendar_t *self)
         self->year_first = source < self->year_first ? source : self->year_first;
         self->year_last = source > self->year_last ? source : self->year_last;
     }
-    self->covered = s_alloc((size_t) (self->year_last - self->year_first + 1));
+    self->covered = sq_alloc((size_t) (self->year_last - self->year_first + 1));
     for (size_t i = 0; i < entries->count; i++)
         self->covered[entries->items[i].source_year - self->year_first] = 1;
     self->table_first = s_days_from_civil(low - 1, 1, 1);
     self->table_size = (size_t) (s_days_from_civil(high + 2, 1, 1) - self->table_first);
-    self->table = s_alloc(self->table_size);
+    self->table = sq_alloc(self->table_size);
     for (size_t i = 0; i < self->table_size; i++)
         self->table[i] = s_weekday(self->table_first + (int64_t) i) < 5 ? S_WORKING : 0;
     for (size_t i = 0; i < entries->count; i++)
@@ -487,7 +477,7 @@ sq_calendar_t *sq_calendar_load(const char *path, char *error, size_t error_size
     sq_yaml_t *document = sq_yaml_load(path, error, error_size);
     if (!document)
         return NULL;
-    sq_calendar_t *self = s_alloc(sizeof *self);
+    sq_calendar_t *self = sq_alloc(sizeof *self);
     const sq_yaml_node_t *root = sq_yaml_root(document);
     const char *holidays = NULL;
     int rc = sq_yaml_expect(root, SQ_YAML_MAPPING, error, error_size);

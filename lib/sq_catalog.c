@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sq_alloc.h"
 #include "sq_yaml.h"
 
 #define S_ID_MAX 64
@@ -54,14 +55,6 @@ static const struct {
 
 static const char *s_department_kinds[] = {"department", "township", "street", "hotline"};
 static const char *s_region_kinds[] = {"street", "township"};
-
-static void *s_alloc(size_t size)
-{
-    void *memory = calloc(1, size ? size : 1);
-    if (!memory)
-        abort();   //  out of memory: nothing sensible to do
-    return memory;
-}
 
 void sq_catalog_destroy(sq_catalog_t **self_p)
 {
@@ -134,7 +127,7 @@ static int s_aliases(const sq_yaml_node_t *item, const char ***aliases, size_t *
     size_t count = 0;
     if (sq_yaml_strings(item, "aliases", false, false, &nodes, &count, error, error_size))
         return -1;
-    *aliases = s_alloc(count * sizeof **aliases);
+    *aliases = sq_alloc(count * sizeof **aliases);
     for (size_t i = 0; i < count; i++) {
         (*aliases)[i] = sq_yaml_text(nodes[i]);
         terms[*term_count] = (s_term_t){sq_yaml_text(nodes[i]), nodes[i], *term_count};
@@ -216,10 +209,10 @@ static int s_load_departments(sq_catalog_t *self, const char *config_dir, char *
         return -1;
     static const char *const known[] = {"id", "name", "kind", "aliases", NULL};
     size_t count = sq_yaml_size(list), capacity = s_term_capacity(list);
-    s_term_t *ids = s_alloc(count * sizeof *ids);
-    s_term_t *names = s_alloc(capacity * sizeof *names);
+    s_term_t *ids = sq_alloc(count * sizeof *ids);
+    s_term_t *names = sq_alloc(capacity * sizeof *names);
     size_t name_count = 0;
-    self->departments = s_alloc(count * sizeof *self->departments);
+    self->departments = sq_alloc(count * sizeof *self->departments);
     int rc = 0;
     for (size_t i = 0; i < count && rc == 0; i++) {
         const sq_yaml_node_t *item = sq_yaml_item(list, i);
@@ -260,10 +253,10 @@ static int s_load_regions(sq_catalog_t *self, const char *config_dir, char *erro
         return -1;
     static const char *const known[] = {"id", "name", "kind", "government", "aliases", NULL};
     size_t count = sq_yaml_size(list), capacity = s_term_capacity(list);
-    s_term_t *ids = s_alloc(count * sizeof *ids);
-    s_term_t *names = s_alloc(capacity * sizeof *names);
+    s_term_t *ids = sq_alloc(count * sizeof *ids);
+    s_term_t *names = sq_alloc(capacity * sizeof *names);
     size_t name_count = 0;
-    self->regions = s_alloc(count * sizeof *self->regions);
+    self->regions = sq_alloc(count * sizeof *self->regions);
     int rc = 0;
     for (size_t i = 0; i < count && rc == 0; i++) {
         const sq_yaml_node_t *item = sq_yaml_item(list, i);
@@ -320,9 +313,9 @@ static int s_load_categories(sq_catalog_t *self, const char *config_dir, char *e
         return -1;
     static const char *const known[] = {"id", "name", "group", "description", NULL};
     size_t count = sq_yaml_size(list);
-    s_term_t *ids = s_alloc(count * sizeof *ids);
-    s_term_t *names = s_alloc(count * sizeof *names);
-    self->categories = s_alloc(count * sizeof *self->categories);
+    s_term_t *ids = sq_alloc(count * sizeof *ids);
+    s_term_t *names = sq_alloc(count * sizeof *names);
+    self->categories = sq_alloc(count * sizeof *self->categories);
     int rc = 0;
     for (size_t i = 0; i < count && rc == 0; i++) {
         const sq_yaml_node_t *item = sq_yaml_item(list, i);
@@ -351,7 +344,7 @@ static int s_load_categories(sq_catalog_t *self, const char *config_dir, char *e
 
 sq_catalog_t *sq_catalog_load(const char *config_dir, char *error, size_t error_size)
 {
-    sq_catalog_t *self = s_alloc(sizeof *self);
+    sq_catalog_t *self = sq_alloc(sizeof *self);
     if (s_load_departments(self, config_dir, error, error_size)
         || s_load_regions(self, config_dir, error, error_size)
         || s_load_categories(self, config_dir, error, error_size))

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "sq_alloc.h"
+
 typedef enum { S_STRING, S_INT } s_key_type_t;
 
 typedef struct {
@@ -74,14 +76,6 @@ static int *s_int_field(sq_config_t *self, const s_key_t *key)
     return (int *) ((char *) self + key->offset);
 }
 
-static char *s_strdup(const char *text)
-{
-    char *copy = strdup(text);
-    if (!copy)
-        abort();   //  out of memory: nothing sensible to do
-    return copy;
-}
-
 sq_config_t *sq_config_defaults(void)
 {
     sq_config_t *self = calloc(1, sizeof *self);
@@ -89,12 +83,12 @@ sq_config_t *sq_config_defaults(void)
         abort();
     for (size_t i = 0; i < S_KEY_COUNT; i++) {
         if (s_keys[i].type == S_STRING)
-            *s_string_field(self, &s_keys[i]) = s_strdup(s_keys[i].default_text);
+            *s_string_field(self, &s_keys[i]) = sq_strdup(s_keys[i].default_text);
         else
             *s_int_field(self, &s_keys[i]) = s_keys[i].default_int;
     }
-    self->path = s_strdup("(defaults)");
-    self->root = s_strdup(".");
+    self->path = sq_strdup("(defaults)");
+    self->root = sq_strdup(".");
     return self;
 }
 
@@ -153,7 +147,7 @@ static int s_set_value(sq_config_t *self, const s_key_t *key, const char *text, 
         }
         char **field = s_string_field(self, key);
         free(*field);
-        *field = s_strdup(text);
+        *field = sq_strdup(text);
         return 0;
     }
     char *end = NULL;
@@ -301,11 +295,11 @@ static char *s_root_of(const char *path)
 {
     char resolved[PATH_MAX];
     if (!realpath(path, resolved))
-        return s_strdup(".");
+        return sq_strdup(".");
     char *folder = dirname(resolved);       //  .../config
     char parent[PATH_MAX];
     snprintf(parent, sizeof parent, "%s", folder);
-    return s_strdup(dirname(parent));       //  ...
+    return sq_strdup(dirname(parent));       //  ...
 }
 
 sq_config_t *sq_config_load(const char *path, char *error, size_t error_size)
@@ -317,7 +311,7 @@ sq_config_t *sq_config_load(const char *path, char *error, size_t error_size)
     }
     sq_config_t *self = sq_config_defaults();
     free(self->path);
-    self->path = s_strdup(path);
+    self->path = sq_strdup(path);
     free(self->root);
     self->root = s_root_of(path);
 
@@ -338,9 +332,9 @@ sq_config_t *sq_config_load(const char *path, char *error, size_t error_size)
 char *sq_config_conninfo(const sq_config_t *self)
 {
     if (self->database_conninfo[0])
-        return s_strdup(self->database_conninfo);
+        return sq_strdup(self->database_conninfo);
     if (getenv("PGHOST"))
-        return s_strdup("");
+        return sq_strdup("");
     char *conninfo = NULL;
     if (asprintf(&conninfo, "host=%s/var/pgsock dbname=%s user=suqiu", self->root,
                  self->database_name) < 0)
@@ -359,7 +353,7 @@ char *sq_config_get(const sq_config_t *self, const char *dotted_key)
     if (!key)
         return NULL;
     if (key->type == S_STRING)
-        return s_strdup(*s_string_field((sq_config_t *) self, key));
+        return sq_strdup(*s_string_field((sq_config_t *) self, key));
     char *text = NULL;
     if (asprintf(&text, "%d", *s_int_field((sq_config_t *) self, key)) < 0)
         abort();
@@ -369,9 +363,9 @@ char *sq_config_get(const sq_config_t *self, const char *dotted_key)
 char *sq_config_catalog_dir(const sq_config_t *self)
 {
     if (self->catalog_dir[0])
-        return s_strdup(self->catalog_dir);
-    char *copy = s_strdup(self->path);
-    char *folder = s_strdup(dirname(copy));
+        return sq_strdup(self->catalog_dir);
+    char *copy = sq_strdup(self->path);
+    char *folder = sq_strdup(dirname(copy));
     free(copy);
     return folder;
 }
@@ -379,7 +373,7 @@ char *sq_config_catalog_dir(const sq_config_t *self)
 char *sq_config_model_dir(const sq_config_t *self)
 {
     if (self->classify_model_dir[0])
-        return s_strdup(self->classify_model_dir);
+        return sq_strdup(self->classify_model_dir);
     char *folder = NULL;
     if (asprintf(&folder, "%s/var/models", self->root) < 0)
         abort();

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "sq_date.h"
+
 static const char *s_channels[] = {"hotline12345", "hotline12315", "web", "wechat", "email"};
 
 typedef enum {
@@ -89,12 +91,8 @@ int sq_time_parse(const char *text, int64_t *epoch_seconds)
     int year = s_digits(text, 4), month = s_digits(text + 5, 2), day = s_digits(text + 8, 2);
     int hour = s_digits(text + 11, 2), minute = s_digits(text + 14, 2);
     int second = s_digits(text + 17, 2);
-    if (year < 1990 || year > 2200 || month < 1 || month > 12 || day < 1 || hour > 23
+    if (year < 1990 || year > 2200 || !sq_date_valid(year, month, day) || hour > 23
         || minute > 59 || second > 59 || hour < 0 || minute < 0 || second < 0)
-        return -1;
-    static const int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    if (day > month_days[month - 1] || (month == 2 && day == 29 && !leap))
         return -1;
     const char *rest = text + 19;
     if (*rest == '.') {

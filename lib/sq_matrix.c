@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sq_alloc.h"
 #include "sq_envelope.h"
 #include "sq_yaml.h"
 
@@ -46,14 +47,6 @@ struct _sq_matrix_t {
     s_rule_t *rules;   //  in precedence order
     size_t rule_count;
 };
-
-static void *s_alloc(size_t size)
-{
-    void *memory = calloc(1, size ? size : 1);
-    if (!memory)
-        abort();   //  out of memory: nothing sensible to do
-    return memory;
-}
 
 void sq_matrix_destroy(sq_matrix_t **self_p)
 {
@@ -150,7 +143,7 @@ static int s_load_when(const sq_matrix_t *self, const sq_yaml_node_t *item, s_ru
             continue;
         }
         s_condition_t *condition = &rule->when[key];
-        condition->values = s_alloc(count * sizeof *condition->values);
+        condition->values = sq_alloc(count * sizeof *condition->values);
         condition->count = count;
         rule->specificity++;
         for (size_t i = 0; i < count; i++) {
@@ -260,7 +253,7 @@ static int s_check_ids_unique(const sq_yaml_node_t *list, char *error, size_t er
 sq_matrix_t *sq_matrix_load(const char *path, const sq_catalog_t *catalog, char *error,
                             size_t error_size)
 {
-    sq_matrix_t *self = s_alloc(sizeof *self);
+    sq_matrix_t *self = sq_alloc(sizeof *self);
     self->catalog = catalog;
     self->document = sq_yaml_load(path, error, error_size);
     if (!self->document) {
@@ -275,7 +268,7 @@ sq_matrix_t *sq_matrix_load(const char *path, const sq_catalog_t *catalog, char 
     if (rc == 0 && sq_yaml_size(list) == 0)
         rc = sq_yaml_fail(list, NULL, error, error_size, "the list is empty");
     if (rc == 0) {
-        self->rules = s_alloc(sq_yaml_size(list) * sizeof *self->rules);
+        self->rules = sq_alloc(sq_yaml_size(list) * sizeof *self->rules);
         for (size_t i = 0; i < sq_yaml_size(list) && rc == 0; i++) {
             s_rule_t *rule = &self->rules[self->rule_count++];
             rule->order = i;

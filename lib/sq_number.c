@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "sq_date.h"
+
 static const struct {
     const char *channel;
     const char *prefix;
@@ -52,10 +54,5 @@ bool sq_number_valid(const char *text)
     int year = (date[0] - '0') * 1000 + (date[1] - '0') * 100 + (date[2] - '0') * 10 + date[3] - '0';
     int month = (date[4] - '0') * 10 + date[5] - '0';
     int day = (date[6] - '0') * 10 + date[7] - '0';
-    static const int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    if (year < 2000 || month < 1 || month > 12 || day < 1 || day > month_days[month - 1]
-        || (month == 2 && day == 29 && !leap))
-        return false;
-    return true;
+    return year >= 2000 && sq_date_valid(year, month, day);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sq_alloc.h"
 #include "sq_yaml.h"
 
 #define S_RULE_ID_MAX 64
@@ -36,14 +37,6 @@ struct _sq_rules_t {
     s_rule_t *rules;   //  in precedence order
     size_t rule_count;
 };
-
-static void *s_alloc(size_t size)
-{
-    void *memory = calloc(1, size ? size : 1);
-    if (!memory)
-        abort();   //  out of memory: nothing sensible to do
-    return memory;
-}
 
 void sq_rules_destroy(sq_rules_t **self_p)
 {
@@ -135,7 +128,7 @@ static int s_words(const sq_yaml_node_t *item, s_rule_t *rule, char *error, size
     const sq_yaml_node_t **nodes = NULL;
     if (sq_yaml_strings(item, "any", false, false, &nodes, &rule->any_count, error, error_size))
         return -1;
-    rule->any = s_alloc(rule->any_count * sizeof *rule->any);
+    rule->any = sq_alloc(rule->any_count * sizeof *rule->any);
     for (size_t i = 0; i < rule->any_count; i++)
         rule->any[i] = sq_yaml_text(nodes[i]);
     free(nodes);
@@ -226,7 +219,7 @@ static int s_compare_precedence(const void *a, const void *b)
 sq_rules_t *sq_rules_load(const char *path, const sq_catalog_t *catalog, char *error,
                           size_t error_size)
 {
-    sq_rules_t *self = s_alloc(sizeof *self);
+    sq_rules_t *self = sq_alloc(sizeof *self);
     self->document = sq_yaml_load(path, error, error_size);
     if (!self->document) {
         sq_rules_destroy(&self);
@@ -238,7 +231,7 @@ sq_rules_t *sq_rules_load(const char *path, const sq_catalog_t *catalog, char *e
     int rc = sq_yaml_only_keys(root, known, error, error_size)
              || sq_yaml_child(root, "rules", SQ_YAML_LIST, true, &list, error, error_size);
     if (rc == 0) {
-        self->rules = s_alloc(sq_yaml_size(list) * sizeof *self->rules);
+        self->rules = sq_alloc(sq_yaml_size(list) * sizeof *self->rules);
         for (size_t i = 0; i < sq_yaml_size(list) && rc == 0; i++) {
             s_rule_t *rule = &self->rules[self->rule_count++];
             rule->order = i;
@@ -278,7 +271,7 @@ int sq_rules_apply(const sq_rules_t *self, sq_rules_target_t target, const char 
     title = title ? title : "";
     content = content ? content : "";
     size_t title_length = strlen(title), content_length = strlen(content);
-    char *text = s_alloc(title_length + content_length + 2);
+    char *text = sq_alloc(title_length + content_length + 2);
     memcpy(text, title, title_length);
     text[title_length] = '\n';
     memcpy(text + title_length + 1, content, content_length + 1);

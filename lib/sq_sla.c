@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sq_alloc.h"
 #include "sq_envelope.h"
 #include "sq_yaml.h"
 
@@ -41,14 +42,6 @@ struct _sq_sla_t {
     sq_sla_policy_t *policies;   //  in file order
     size_t policy_count;
 };
-
-static void *s_alloc(size_t size)
-{
-    void *memory = calloc(1, size ? size : 1);
-    if (!memory)
-        abort();   //  out of memory: nothing sensible to do
-    return memory;
-}
 
 void sq_sla_destroy(sq_sla_t **self_p)
 {
@@ -146,7 +139,7 @@ static int s_load_when_key(sq_sla_policy_t *policy, const sq_yaml_node_t *when, 
         return 0;
     }
     if (rc == 0 && strcmp(key, "channel") == 0)
-        policy->channels = s_alloc(count * sizeof *policy->channels);
+        policy->channels = sq_alloc(count * sizeof *policy->channels);
     for (size_t i = 0; i < count && rc == 0; i++) {
         if (strcmp(sq_yaml_text(nodes[i]), "*") == 0)
             rc = sq_yaml_fail(nodes[i], NULL, error, error_size, "\"*\" must stand alone");
@@ -295,7 +288,7 @@ static int s_check_ids_unique(const sq_yaml_node_t *list, char *error, size_t er
 
 sq_sla_t *sq_sla_load(const char *path, char *error, size_t error_size)
 {
-    sq_sla_t *self = s_alloc(sizeof *self);
+    sq_sla_t *self = sq_alloc(sizeof *self);
     self->document = sq_yaml_load(path, error, error_size);
     if (!self->document) {
         sq_sla_destroy(&self);
@@ -310,7 +303,7 @@ sq_sla_t *sq_sla_load(const char *path, char *error, size_t error_size)
     if (rc == 0 && sq_yaml_size(list) == 0)
         rc = sq_yaml_fail(list, NULL, error, error_size, "the list is empty");
     if (rc == 0) {
-        self->policies = s_alloc(sq_yaml_size(list) * sizeof *self->policies);
+        self->policies = sq_alloc(sq_yaml_size(list) * sizeof *self->policies);
         for (size_t i = 0; i < sq_yaml_size(list) && rc == 0; i++) {
             sq_sla_policy_t *policy = &self->policies[self->policy_count++];
             policy->order = i;

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "sq_alloc.h"
+
 #define S_STR_TAG "tag:yaml.org,2002:str"
 
 struct _sq_yaml_node_t {
@@ -42,22 +44,6 @@ typedef struct {
     char *error;
     size_t error_size;
 } s_builder_t;
-
-static void *s_alloc(size_t size)
-{
-    void *memory = calloc(1, size);
-    if (!memory)
-        abort();   //  out of memory: nothing sensible to do
-    return memory;
-}
-
-static char *s_strdup(const char *text)
-{
-    char *copy = strdup(text);
-    if (!copy)
-        abort();
-    return copy;
-}
 
 static void s_node_destroy(sq_yaml_node_t *node)
 {
@@ -170,7 +156,7 @@ static int s_check_duplicates(s_builder_t *builder, const sq_yaml_node_t *mappin
 {
     if (mapping->key_count < 2)
         return 0;
-    sq_yaml_node_t **sorted = s_alloc(mapping->key_count * sizeof *sorted);
+    sq_yaml_node_t **sorted = sq_alloc(mapping->key_count * sizeof *sorted);
     memcpy(sorted, mapping->keys, mapping->key_count * sizeof *sorted);
     qsort(sorted, mapping->key_count, sizeof *sorted, s_compare_keys);
     const sq_yaml_node_t *repeat = NULL;
@@ -210,7 +196,7 @@ static sq_yaml_node_t *s_node_new(s_builder_t *builder, sq_yaml_kind_t kind, siz
         return NULL;
     }
     builder->document->node_count++;
-    sq_yaml_node_t *node = s_alloc(sizeof *node);
+    sq_yaml_node_t *node = sq_alloc(sizeof *node);
     node->kind = kind;
     node->line = line;
     node->document = builder->document;
@@ -230,7 +216,7 @@ static int s_on_scalar(s_builder_t *builder, yaml_event_t *event, size_t line)
         s_node_destroy(node);
         return s_fail(builder, line, "values must not contain NUL characters");
     }
-    node->text = s_strdup(text);
+    node->text = sq_strdup(text);
     node->null = !event->data.scalar.tag && event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE
                  && (!*text || strcmp(text, "~") == 0 || strcmp(text, "null") == 0
                      || strcmp(text, "Null") == 0 || strcmp(text, "NULL") == 0);
@@ -305,8 +291,8 @@ static int s_build(s_builder_t *builder)
 sq_yaml_t *sq_yaml_parse(const char *name, const char *text, size_t length, char *error,
                          size_t error_size)
 {
-    sq_yaml_t *self = s_alloc(sizeof *self);
-    self->file = s_strdup(name);
+    sq_yaml_t *self = sq_alloc(sizeof *self);
+    self->file = sq_strdup(name);
     if (length > SQ_YAML_BYTES_MAX) {
         snprintf(error, error_size, "%s:1: larger than %d bytes", name, SQ_YAML_BYTES_MAX);
         sq_yaml_destroy(&self);
@@ -327,11 +313,11 @@ sq_yaml_t *sq_yaml_parse(const char *name, const char *text, size_t length, char
         return NULL;
     }
     if (!self->root) {
-        self->root = s_alloc(sizeof *self->root);
+        self->root = sq_alloc(sizeof *self->root);
         self->root->kind = SQ_YAML_SCALAR;
         self->root->line = 1;
         self->root->document = self;
-        self->root->text = s_strdup("");
+        self->root->text = sq_strdup("");
         self->root->null = true;
     }
     return self;
@@ -346,7 +332,7 @@ sq_yaml_t *sq_yaml_load(const char *path, char *error, size_t error_size)
     }
     //  Read one byte past the limit to tell a file at the limit from a larger one.
     size_t capacity = 64 * 1024, length = 0;
-    char *text = s_alloc(capacity);
+    char *text = sq_alloc(capacity);
     while (true) {
         if (length == capacity) {
             if (capacity > SQ_YAML_BYTES_MAX)
@@ -592,7 +578,7 @@ int sq_yaml_strings(const sq_yaml_node_t *mapping, const char *key, bool require
     if (value->kind == SQ_YAML_SCALAR && one_or_list) {
         if (!*value->text)
             return sq_yaml_fail(value, NULL, error, error_size, "must not be empty");
-        *items = s_alloc(sizeof **items);
+        *items = sq_alloc(sizeof **items);
         (*items)[0] = value;
         *count = 1;
         return 0;
@@ -610,7 +596,7 @@ int sq_yaml_strings(const sq_yaml_node_t *mapping, const char *key, bool require
             return sq_yaml_fail(item, NULL, error, error_size, "must not be empty");
     }
     if (value->size) {
-        *items = s_alloc(value->size * sizeof **items);
+        *items = sq_alloc(value->size * sizeof **items);
         memcpy(*items, value->items, value->size * sizeof **items);
         *count = value->size;
     }
