@@ -9,7 +9,6 @@ struct _sq_mdp_client_t {
     zsock_t *socket;   //  DEALER; replaced after every timeout
     int timeout_ms;
     int retries;
-    int attempts;
 };
 
 static int s_connect(sq_mdp_client_t *self)
@@ -81,8 +80,7 @@ zmsg_t *sq_mdp_client_request(sq_mdp_client_t *self, const char *service, zmsg_t
     zmsg_t *body = *body_p;
     *body_p = NULL;
     zmsg_t *reply = NULL;
-    for (self->attempts = 1; self->attempts <= self->retries && !zsys_interrupted;
-         self->attempts++) {
+    for (int attempt = 1; attempt <= self->retries && !zsys_interrupted; attempt++) {
         if (!self->socket && s_connect(self))
             break;
         sq_mdp_msg_t *request = sq_mdp_msg_new(SQ_MDP_CLIENT);
@@ -92,17 +90,10 @@ zmsg_t *sq_mdp_client_request(sq_mdp_client_t *self, const char *service, zmsg_t
         if (sq_mdp_msg_send(&request, self->socket) == 0 && (reply = s_await_reply(self, service)))
             break;
         sq_warn("no reply from %s within %d ms (attempt %d of %d)", service, self->timeout_ms,
-                self->attempts, self->retries);
+                attempt, self->retries);
         //  A fresh socket, so that the late reply to this attempt is never read as the next.
         zsock_destroy(&self->socket);
     }
-    if (self->attempts > self->retries)
-        self->attempts = self->retries;
     zmsg_destroy(&body);
     return reply;
-}
-
-int sq_mdp_client_attempts(sq_mdp_client_t *self)
-{
-    return self->attempts;
 }

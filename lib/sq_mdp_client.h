@@ -25,7 +25,4 @@ void sq_mdp_client_destroy(sq_mdp_client_t **self_p);
 //  or the process is being interrupted.
 zmsg_t *sq_mdp_client_request(sq_mdp_client_t *self, const char *service, zmsg_t **body_p);
 
-//  How many attempts the last request took (1 when the first one was answered).
-int sq_mdp_client_attempts(sq_mdp_client_t *self);
-
 #endif

@@ -26,7 +26,8 @@ struct _sweeper_t {
     char cursor_id[24];
 };
 
-const char *sweeper_next_service(const char *state)
+//  The service that drives a complaint on from the state named state, or NULL.
+static const char *s_next_service(const char *state)
 {
     sq_state_t known;
     return sq_state_parse(state, &known) ? NULL : sq_state_next_service(known);
@@ -110,7 +111,7 @@ int sweeper_run(sweeper_t *self)
         read += rows;
         for (int row = 0; row < rows; row++) {
             const char *number = PQgetvalue(result, row, 1);
-            const char *service = sweeper_next_service(PQgetvalue(result, row, 2));
+            const char *service = s_next_service(PQgetvalue(result, row, 2));
             snprintf(self->cursor_id, sizeof self->cursor_id, "%s", PQgetvalue(result, row, 0));
             snprintf(self->cursor_since, sizeof self->cursor_since, "%s",
                      PQgetvalue(result, row, 3));

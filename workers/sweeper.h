@@ -33,7 +33,4 @@ void sweeper_destroy(sweeper_t **self_p);
 //  One pass.  Returns how many complaints were handed on, or -1 (logged) on a database error.
 int sweeper_run(sweeper_t *self);
 
-//  The service that drives the next stage after state, or NULL.  Static.
-const char *sweeper_next_service(const char *state);
-
 #endif
