@@ -1,17 +1,25 @@
 /*  suqiuctl sign / respond / close / overdue: what a department does with a complaint, and
     what the supervisors see overdue.  The rules (only the lead department acts; no closing
-    without a recorded reply) live in the database functions of sql/006_actions.sql. */
+    without a recorded reply) live in the database functions of sql/006_actions.sql.  An
+    action ends a pause (the department has reached the citizen), and the deadlines are
+    recomputed after it in the same transaction: a stage counted from the one just met now
+    runs from its real time (sql/007_extensions.sql, lib/sq_deadline). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
+#include "sq_deadline.h"
 #include "sq_number.h"
 
 static const sq_db_statement_t s_statements[] = {
-    {"sign", "SELECT complaint_sign_for($1, $2, $3)"},
-    {"respond", "SELECT complaint_respond($1, $2, $3, $4, $5)"},
-    {"close", "SELECT complaint_close($1, $2, $3, $4)"},
+    {"sign", "SELECT coalesce(complaint_pause_end($1, $3, 'signed for', false),"
+             " complaint_sign_for($1, $2, $3))"},
+    {"respond", "SELECT coalesce(complaint_pause_end($1, $5, 'answered', false),"
+                " complaint_respond($1, $2, $3, $4, $5))"},
+    {"close", "SELECT coalesce(complaint_pause_end($1, $4, 'closed', false),"
+              " complaint_close($1, $2, $3, $4))"},
+    SQ_DEADLINE_STATEMENTS,
     {"overdue",
      "SELECT number, stage, coalesce(department_name, '-'), iso_shanghai(due_at), days_over,"
      " escalated FROM overdue_now WHERE $1::text IS NULL OR department = $1 ORDER BY due_at"},
@@ -45,23 +53,21 @@ static int s_parse(int argc, char *argv[], s_action_t *action)
     return action->number && action->department ? 0 : -1;
 }
 
-//  Run one action statement; its result is NULL when done, else the reason it was refused.
+//  Run one action and recompute the deadlines after it, in one transaction.
 static int s_act(const sq_config_t *config, const char *statement, const char *const *values,
                  int count, const char *done)
 {
-    sq_db_t *db = ctl_connect(config, s_statements);
-    if (!db)
+    ctl_rules_t rules;
+    if (ctl_rules_load(config, &rules))
         return 1;
-    PGresult *result = sq_db_exec(db, statement, count, values);
-    int rc = 1;
-    if (result && PQgetisnull(result, 0, 0)) {
+    sq_db_t *db = ctl_connect(config, s_statements);
+    int rc = db ? ctl_change(db, &rules, statement, count, values, NULL, values[0], "suqiuctl",
+                                  "a stage it counts from has happened")
+                : 1;
+    if (rc == 0)
         printf("suqiu: %s %s\n", values[0], done);
-        rc = 0;
-    }
-    else if (result)
-        fprintf(stderr, "suqiuctl %s: %s: %s\n", statement, values[0], PQgetvalue(result, 0, 0));
-    PQclear(result);
     sq_db_destroy(&db);
+    ctl_rules_free(&rules);
     return rc;
 }
 

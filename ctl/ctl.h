@@ -5,12 +5,38 @@
 #ifndef CTL_H
 #define CTL_H
 
+#include "sq_calendar.h"
 #include "sq_config.h"
 #include "sq_db.h"
+#include "sq_sla.h"
 
 //  Connect with the process's statements (borrowed; a table ending in {NULL, NULL}).
 //  Returns the connection (the caller's), or NULL after saying why on stderr.
 sq_db_t *ctl_connect(const sq_config_t *config, const sq_db_statement_t *statements);
+
+//  The deadline rules: the calendar and the SLA policies of the config's folder.
+typedef struct {
+    sq_calendar_t *calendar;
+    sq_sla_t *sla;
+} ctl_rules_t;
+
+//  Load them into *rules (the caller's: ctl_rules_free).  Returns 0, or 1 after saying why.
+int ctl_rules_load(const sq_config_t *config, ctl_rules_t *rules);
+void ctl_rules_free(ctl_rules_t *rules);
+
+//  Recompute the deadlines of the complaint (sq_deadline_settle) in the caller's transaction;
+//  db's statements must include SQ_DEADLINE_STATEMENTS.  Returns the number of deadlines
+//  moved, or -1 after saying why.
+int ctl_settle(sq_db_t *db, const ctl_rules_t *rules, const char *number, const char *actor,
+               const char *reason);
+
+//  Run statement, whose one value is NULL when done or else why it was refused, then
+//  recompute the complaint's deadlines, then run the statement after (may be NULL) with the
+//  number as its one value, all in one transaction.  Returns 0 when done, or 1 after saying
+//  why not (nothing is then changed).
+int ctl_change(sq_db_t *db, const ctl_rules_t *rules, const char *statement, int count,
+               const char *const *values, const char *after, const char *number,
+               const char *actor, const char *reason);
 
 int ctl_migrate(const sq_config_t *config, int argc, char *argv[]);
 int ctl_show(const sq_config_t *config, int argc, char *argv[]);
@@ -21,6 +47,9 @@ int ctl_catalog(const sq_config_t *config, int argc, char *argv[]);
 int ctl_calendar(const sq_config_t *config, int argc, char *argv[]);
 //  sign, respond and close (argv[0] says which).
 int ctl_action(const sq_config_t *config, int argc, char *argv[]);
+//  extend, extension (approve or refuse), pause and resume (argv[0] says which).
+int ctl_deadline(const sq_config_t *config, int argc, char *argv[]);
+int ctl_stats(const sq_config_t *config, int argc, char *argv[]);
 int ctl_overdue(const sq_config_t *config, int argc, char *argv[]);
 int ctl_train(const sq_config_t *config, int argc, char *argv[]);
 int ctl_eval(const sq_config_t *config, int argc, char *argv[]);

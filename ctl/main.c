@@ -38,7 +38,18 @@ static void s_usage(FILE *out)
             "  close NUMBER --department ID [--result TEXT]\n"
             "                                    it closes it (办结): only after a recorded reply;\n"
             "                                    repeat reports merged into it are answered too\n"
+            "  extend NUMBER --department ID --stage STAGE --by DURATION --reason TEXT\n"
+            "                                    it asks for more time for a stage (延期), within\n"
+            "                                    what the complaint's SLA policy allows\n"
+            "  extension approve|refuse NUMBER --supervisor NAME [--reason TEXT]\n"
+            "                                    a supervisor decides; approved, the deadline moves\n"
+            "  pause NUMBER --department ID --reason TEXT\n"
+            "                                    stop its clock while waiting for the citizen\n"
+            "  resume NUMBER [--note TEXT]       start it again; the deadlines move by the pause\n"
             "  overdue [--department ID]         every overdue stage of an open complaint\n"
+            "  stats --from DATE --to DATE [--by department|category|region|line] [--csv]\n"
+            "                                    received, responded, closed on time, overdue,\n"
+            "                                    working time to sign-for and close (README: Measures)\n"
             "  catalog                           check the city's catalogue, matrix and rules\n"
             "  calendar add TIME DURATION        when a time limit ends: DURATION is Nwd (working\n"
             "                                    days), Nwh (working hours) or Nh, e.g.\n"
@@ -130,6 +141,11 @@ int main(int argc, char *argv[])
     else if (strcmp(verb, "sign") == 0 || strcmp(verb, "respond") == 0
              || strcmp(verb, "close") == 0)
         rc = ctl_action(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "extend") == 0 || strcmp(verb, "extension") == 0
+             || strcmp(verb, "pause") == 0 || strcmp(verb, "resume") == 0)
+        rc = ctl_deadline(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "stats") == 0)
+        rc = ctl_stats(config, verb_argc, verb_argv);
     else if (strcmp(verb, "overdue") == 0)
         rc = ctl_overdue(config, verb_argc, verb_argv);
     else if (strcmp(verb, "calendar") == 0)

@@ -676,6 +676,15 @@ int sq_calendar_add(const sq_calendar_t *self, int64_t start, sq_duration_t dura
     return -1;
 }
 
+int sq_calendar_add_working_seconds(const sq_calendar_t *self, int64_t start, int64_t seconds,
+                                    int64_t *end)
+{
+    if (!s_in_range(start) || seconds < 0 || seconds > (int64_t) SQ_DURATION_HOURS_MAX * 3600)
+        return -1;
+    *end = s_add_working_seconds(self, start, seconds);
+    return 0;
+}
+
 //  Working seconds of one day between from and to, seconds after local midnight.
 static int64_t s_day_seconds(const sq_calendar_t *self, int64_t from, int64_t to)
 {

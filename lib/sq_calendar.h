@@ -126,6 +126,13 @@ int sq_duration_parse(const char *text, sq_duration_t *duration);
 int sq_calendar_add(const sq_calendar_t *self, int64_t start, sq_duration_t duration,
                     int64_t *end);
 
+//  The instant seconds of working time (inside working periods of working days) after
+//  start, like Nwh with a finer grain; 0 seconds gives start.  Returns 0 and sets *end, or
+//  -1 when start is out of range or seconds is negative or above SQ_DURATION_HOURS_MAX
+//  hours.
+int sq_calendar_add_working_seconds(const sq_calendar_t *self, int64_t start, int64_t seconds,
+                                    int64_t *end);
+
 //  The working time from t1 to t2: *working_seconds (may be NULL) gets the seconds inside
 //  working periods of working days, *working_days (may be NULL) the number of working
 //  days D with date(t1) < D <= date(t2) (local dates), so that from a time t,

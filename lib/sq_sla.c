@@ -379,6 +379,14 @@ int sq_sla_find(const sq_sla_t *self, const char *channel, sq_type_t type,
     return best ? 0 : -1;
 }
 
+const sq_sla_policy_t *sq_sla_policy_by_id(const sq_sla_t *self, const char *id)
+{
+    for (size_t i = 0; id && i < self->policy_count; i++)
+        if (strcmp(self->policies[i].id, id) == 0)
+            return &self->policies[i];
+    return NULL;
+}
+
 //  ---------------------------------------------------------------------------------
 //  Policies and deadlines
 

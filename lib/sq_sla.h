@@ -85,6 +85,10 @@ const sq_sla_policy_t *sq_sla_policy_at(const sq_sla_t *self, size_t index);
 int sq_sla_find(const sq_sla_t *self, const char *channel, sq_type_t type,
                 sq_urgency_t urgency, int64_t received_at, const sq_sla_policy_t **policy);
 
+//  The policy with this id, or NULL (borrowed): the one a complaint's deadlines were set
+//  from, kept with them, so that later changes count by the same rule.
+const sq_sla_policy_t *sq_sla_policy_by_id(const sq_sla_t *self, const char *id);
+
 //  A policy's id and basis (the rule it follows, as text).  Borrowed.
 const char *sq_sla_policy_id(const sq_sla_policy_t *policy);
 const char *sq_sla_policy_basis(const sq_sla_policy_t *policy);

@@ -18,7 +18,7 @@ static const struct {
     {"textclass", test_textclass_suite}, {"csv", test_csv_suite},
     {"broker", test_broker_suite},
     {"intake_db", test_intake_db_suite}, {"calendar", test_calendar_suite},
-    {"sla", test_sla_suite},
+    {"sla", test_sla_suite},       {"deadline", test_deadline_suite},
 };
 
 int main(int argc, char *argv[])

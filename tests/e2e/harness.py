@@ -574,8 +574,14 @@ class Hub:
 
     # --- suqiuctl ---
 
-    def ctl(self, *args, timeout=30):
-        return run([program("suqiuctl"), "-c", self.config_path] + list(args), timeout=timeout)
+    def ctl(self, *args, timeout=30, at=None):
+        """Run suqiuctl on this hub; at (ISO-8601) sets the hub's clock in its sessions
+        (suqiu_now(), through PGOPTIONS), for tests on a fake clock."""
+        env = None
+        if at is not None:
+            env = dict(os.environ, PGOPTIONS="-c suqiu.now=" + at)
+        return run([program("suqiuctl"), "-c", self.config_path] + list(args), timeout=timeout,
+                   env=env)
 
 
 def _stop_all():

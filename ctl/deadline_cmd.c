@@ -1,0 +1,196 @@
+/*  suqiuctl extend / extension / pause / resume: what moves a deadline after routing.  The
+    lead department asks for an extension (延期) of a stage with a reason, within what the
+    complaint's SLA policy allows; a supervisor approves or refuses it.  The department
+    pauses the clock while it waits for the citizen and resumes it.  Each change and the
+    deadlines recomputed after it are one transaction (sql/007_extensions.sql,
+    lib/sq_deadline). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "sq_deadline.h"
+#include "sq_number.h"
+
+static const sq_db_statement_t s_statements[] = {
+    {"policy", "SELECT d.policy_id FROM complaint c JOIN complaint_deadline d ON d.complaint_id = c.id"
+               " WHERE c.number = $1 AND d.stage = $2"},
+    {"extend", "SELECT complaint_extension_request($1, $2, $3, $4, $5, $6)"},
+    {"decide", "SELECT complaint_extension_decide($1, $2::boolean, $3, $4)"},
+    {"settled", "SELECT complaint_extension_settled($1)"},
+    {"pause", "SELECT complaint_pause_start($1, $2, $3, $4)"},
+    {"resume", "SELECT complaint_pause_end($1, $2, $3, true)"},
+    {"due", "SELECT d.stage, iso_shanghai(d.due_at) FROM complaint c"
+            " JOIN complaint_deadline d ON d.complaint_id = c.id"
+            " WHERE c.number = $1 AND d.met_at IS NULL ORDER BY d.due_at"},
+    SQ_DEADLINE_STATEMENTS,
+    {NULL, NULL},
+};
+
+static const char *s_usage =
+    "usage: suqiuctl extend NUMBER --department ID --stage STAGE --by DURATION --reason TEXT\n"
+    "         (STAGE: sign_for first_response close; DURATION: Nwd Nwh Nh, within the policy)\n"
+    "       suqiuctl extension approve|refuse NUMBER --supervisor NAME [--reason TEXT]\n"
+    "       suqiuctl pause NUMBER --department ID --reason TEXT   (waiting for the citizen)\n"
+    "       suqiuctl resume NUMBER [--note TEXT]\n";
+
+//  The options of these verbs.
+typedef struct {
+    const char *number, *department, *stage, *by, *reason, *supervisor, *note, *decision;
+} s_options_t;
+
+static int s_parse(int argc, char *argv[], int first, s_options_t *options)
+{
+    memset(options, 0, sizeof *options);
+    for (int i = first; i < argc; i++) {
+        const char **slot = strcmp(argv[i], "--department") == 0   ? &options->department
+                            : strcmp(argv[i], "--stage") == 0      ? &options->stage
+                            : strcmp(argv[i], "--by") == 0         ? &options->by
+                            : strcmp(argv[i], "--reason") == 0     ? &options->reason
+                            : strcmp(argv[i], "--supervisor") == 0 ? &options->supervisor
+                            : strcmp(argv[i], "--note") == 0       ? &options->note
+                                                                   : NULL;
+        if (slot && i + 1 < argc && !*slot)
+            *slot = argv[++i];
+        else if (!options->number && argv[i][0] != '-')
+            options->number = argv[i];
+        else
+            return -1;
+    }
+    return options->number ? 0 : -1;
+}
+
+//  The stage's name when it is one, else NULL.
+static const char *s_stage(const char *text)
+{
+    for (int stage = 0; text && stage < SQ_SLA_STAGE_COUNT; stage++)
+        if (strcmp(text, sq_sla_stage_name((sq_sla_stage_t) stage)) == 0)
+            return text;
+    return NULL;
+}
+
+//  Refuse an extension the complaint's policy does not allow: 0 when allowed, else 1 said.
+static int s_check_extension(sq_db_t *db, const ctl_rules_t *rules, const s_options_t *options,
+                             sq_duration_t asked)
+{
+    const char *values[] = {options->number, options->stage};
+    PGresult *result = sq_db_exec(db, "policy", 2, values);
+    if (!result)
+        return 1;
+    if (PQntuples(result) == 0) {
+        fprintf(stderr, "suqiuctl extend: %s: no such work order, or it has no %s deadline\n",
+                options->number, options->stage);
+        PQclear(result);
+        return 1;
+    }
+    const sq_sla_policy_t *policy = sq_sla_policy_by_id(rules->sla, PQgetvalue(result, 0, 0));
+    sq_duration_t most;
+    int rc = 0;
+    if (!policy || !sq_sla_policy_extension(policy, &most)) {
+        fprintf(stderr, "suqiuctl extend: %s: its policy, %s, allows no extension\n",
+                options->number, PQgetvalue(result, 0, 0));
+        rc = 1;
+    }
+    else if (asked.unit != most.unit || asked.amount > most.amount || asked.amount == 0) {
+        const char *units[] = {"wd", "wh", "h"};
+        fprintf(stderr, "suqiuctl extend: %s: its policy, %s, allows one extension of at most %d%s\n",
+                options->number, sq_sla_policy_id(policy), most.amount, units[most.unit]);
+        rc = 1;
+    }
+    PQclear(result);
+    return rc;
+}
+
+//  Print the deadlines still due after a change.
+static void s_print_due(sq_db_t *db, const char *number)
+{
+    const char *values[] = {number};
+    PGresult *result = sq_db_exec(db, "due", 1, values);
+    for (int row = 0; result && row < PQntuples(result); row++)
+        printf("  %-15s due %s\n", PQgetvalue(result, row, 0), PQgetvalue(result, row, 1));
+    PQclear(result);
+}
+
+//  Run one change and say what it did.
+static int s_run(const sq_config_t *config, const ctl_rules_t *rules, const s_options_t *options,
+                 bool (*check)(sq_db_t *, const ctl_rules_t *, const s_options_t *),
+                 const char *statement, int count, const char *const *values, const char *after,
+                 const char *actor, const char *reason, const char *done)
+{
+    sq_db_t *db = ctl_connect(config, s_statements);
+    if (!db)
+        return 1;
+    int rc = check && !check(db, rules, options) ? 1
+             : ctl_change(db, rules, statement, count, values, after, options->number, actor,
+                          reason);
+    if (rc == 0) {
+        printf("suqiu: %s %s\n", options->number, done);
+        s_print_due(db, options->number);
+    }
+    sq_db_destroy(&db);
+    return rc;
+}
+
+static bool s_extension_allowed(sq_db_t *db, const ctl_rules_t *rules, const s_options_t *options)
+{
+    sq_duration_t asked;
+    sq_duration_parse(options->by, &asked);
+    return s_check_extension(db, rules, options, asked) == 0;
+}
+
+int ctl_deadline(const sq_config_t *config, int argc, char *argv[])
+{
+    const char *verb = argv[0];
+    bool extension = strcmp(verb, "extension") == 0;
+    s_options_t options;
+    sq_duration_t asked;
+    bool usage = s_parse(argc, argv, extension ? 2 : 1, &options) != 0;
+    if (!usage && strcmp(verb, "extend") == 0)
+        usage = !options.department || !s_stage(options.stage) || !options.reason
+                || !options.by || sq_duration_parse(options.by, &asked) != 0;
+    else if (!usage && extension)
+        usage = argc < 2 || (strcmp(argv[1], "approve") && strcmp(argv[1], "refuse"))
+                || !options.supervisor || !*options.supervisor;
+    else if (!usage && strcmp(verb, "pause") == 0)
+        usage = !options.department || !options.reason;
+    if (usage) {
+        fprintf(stderr, "%s", s_usage);
+        return 2;
+    }
+    if (!sq_number_valid(options.number)) {
+        fprintf(stderr, "suqiuctl %s: \"%s\" is not a work-order number\n", verb, options.number);
+        return 2;
+    }
+    ctl_rules_t rules;
+    if (ctl_rules_load(config, &rules))
+        return 1;
+    int rc;
+    if (strcmp(verb, "extend") == 0) {
+        const char *values[] = {options.number, options.department, options.stage, options.by,
+                                options.reason, "suqiuctl"};
+        rc = s_run(config, &rules, &options, s_extension_allowed, "extend", 6, values, NULL,
+                   "suqiuctl", "extension requested", "extension requested; a supervisor decides");
+    }
+    else if (extension) {
+        bool approve = strcmp(argv[1], "approve") == 0;
+        char actor[256];
+        snprintf(actor, sizeof actor, "supervisor:%s", options.supervisor);
+        const char *values[] = {options.number, approve ? "true" : "false", actor,
+                                options.reason};
+        rc = s_run(config, &rules, &options, NULL, "decide", 4, values,
+                   approve ? "settled" : NULL, actor, "extension approved",
+                   approve ? "extension approved" : "extension refused");
+    }
+    else if (strcmp(verb, "pause") == 0) {
+        const char *values[] = {options.number, options.department, options.reason, "suqiuctl"};
+        rc = s_run(config, &rules, &options, NULL, "pause", 4, values, NULL, "suqiuctl",
+                   "paused", "paused: its clock stops until it resumes");
+    }
+    else {
+        const char *values[] = {options.number, "suqiuctl", options.note};
+        rc = s_run(config, &rules, &options, NULL, "resume", 3, values, NULL, "suqiuctl",
+                   "the pause while waiting for the citizen ended", "resumed");
+    }
+    ctl_rules_free(&rules);
+    return rc;
+}
