@@ -4,6 +4,7 @@
 #include <jansson.h>
 
 #include "sq_calendar.h"
+#include "sq_deadline.h"
 #include "sq_log.h"
 #include "sq_number.h"
 #include "sq_reply.h"
@@ -20,6 +21,7 @@ const sq_db_statement_t route_statements[] = {
      "SELECT CASE WHEN complaint_assign($1::bigint, $2, $3::text[], $4, $5::jsonb)"
      " THEN ($6::jsonb IS NULL OR complaint_set_deadlines($1::bigint, $6::jsonb, $4, $7))"
      " ELSE false END"},
+    SQ_DEADLINE_STATEMENTS,
     {NULL, NULL},
 };
 
@@ -147,7 +149,24 @@ static zmsg_t *s_route(route_t *self, const char *number, PGresult *row)
     const char *values[] = {id, decision.lead, co_literal, ROUTE_SERVICE, detail_text,
                             deadlines_text,
                             returned_count ? "set again after a return" : "set when routed"};
-    PGresult *result = sq_db_exec(self->db, "route_assign", 7, values);
+    //  On re-routing, the deadlines just set from receipt are settled again at once: an
+    //  approved extension, a pause, or a stage already met keeps counting.
+    PGresult *result = NULL;
+    char error[256] = "";
+    bool committed =
+        sq_db_command(self->db, "BEGIN") == 0
+        && (result = sq_db_exec(self->db, "route_assign", 7, values))
+        && (!deadlines || PQgetvalue(result, 0, 0)[0] != 't'
+            || sq_deadline_settle(self->db, self->sla, self->calendar, number, ROUTE_SERVICE,
+                                  "kept through re-routing", error, sizeof error) >= 0)
+        && sq_db_command(self->db, "COMMIT") == 0;
+    if (!committed) {
+        if (*error)
+            sq_error("route %s: %s", number, error);
+        sq_db_command(self->db, "ROLLBACK");
+        PQclear(result);
+        result = NULL;
+    }
     free(detail_text);
     free(deadlines_text);
     if (!result) {

@@ -39,11 +39,11 @@ class DeadlineLoopTests(unittest.TestCase):
         self.assertEqual(status, 200, answer)
         return answer
 
-    def routed(self, phone, address, title, content, category):
-        """Post a complaint received at RECEIVED, make its classification certain (a normal
+    def routed(self, phone, address, title, content, category, received=RECEIVED):
+        """Post a complaint received at received, make its classification certain (a normal
         投诉 of category) and wait for the deadlines of POLICY."""
         status, answer = self.hub.post(harness.order(
-            phone=phone, address=address, title=title, content=content, received_at=RECEIVED))
+            phone=phone, address=address, title=title, content=content, received_at=received))
         self.assertEqual(status, 201, answer)
         number = answer["number"]
         deadline = time.monotonic() + 15
@@ -217,6 +217,36 @@ class DeadlineLoopTests(unittest.TestCase):
         wrong = self.hub.ctl("stats", "--from", "2026-03-31", "--to", "2026-03-01")
         self.assertEqual(wrong.returncode, 2)
         self.assertIn("the first not after the second", wrong.stderr)
+
+    def test_an_approved_extension_survives_a_return_and_re_routing(self):
+        """Received Mon 2026-04-13 09:00 (outside the period of the other test's stats): close
+        15wd, 04-14..30 (13) then after 劳动节 05-06, 05-07; extended by 5wd: 05-08, the make-up
+        Saturday 05-09, 05-11, 05-12, 05-13.  Then handed back by its lead department:
+        routing sets the deadlines again from receipt and settles them at once, so the new
+        department inherits the extended close deadline, with the history saying why."""
+        d, order = self.routed("13600000004", "乐清市乐成街道宁康西路", "宁康西路餐馆卫生差",
+                               "乐成街道宁康西路一家小餐馆后厨脏乱，老鼠乱窜，请市场监管部门检查。",
+                               "food.catering", received="2026-04-13T09:00:00+08:00")
+        lead = order["lead_department"]
+        self.assertEqual(self.due(d)["close"], "2026-05-07T23:59:59+08:00")
+        self.ctl_ok("2026-04-14T09:00:00+08:00", "extend", d, "--department", lead, "--stage",
+                    "close", "--by", "5wd", "--reason", "需要联合检查")
+        self.ctl_ok("2026-04-14T10:00:00+08:00", "extension", "approve", d, "--supervisor", "王督查")
+        self.assertEqual(self.due(d)["close"], "2026-05-13T23:59:59+08:00")
+        done = self.hub.ctl("return", d, "--department", lead, "--reason", "不属于本单位职责")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            order = self.order(d)
+            if order["state"] in ("dispatched", "triage") and order.get("lead_department") != lead:
+                break
+            time.sleep(0.1)
+        self.assertNotEqual(order.get("lead_department"), lead, order)
+        self.assertEqual(self.due(d)["close"], "2026-05-13T23:59:59+08:00")
+        kept = [e for e in order["history"] if e["kind"] == "deadline_moved"
+                and e["detail"]["reason"] == "kept through re-routing"]
+        self.assertEqual([(e["detail"]["stage"], e["detail"]["to"]) for e in kept],
+                         [("close", "2026-05-13T23:59:59+08:00")])
 
 
 if __name__ == "__main__":
