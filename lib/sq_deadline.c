@@ -60,8 +60,10 @@ int sq_deadline_compute(const sq_sla_policy_t *policy, const sq_calendar_t *cale
     sq_deadline_pause_t sorted[SQ_DEADLINE_PAUSES_MAX];
     if (pause_count > SQ_DEADLINE_PAUSES_MAX)
         pause_count = SQ_DEADLINE_PAUSES_MAX;
-    memcpy(sorted, pauses, pause_count * sizeof *pauses);
-    qsort(sorted, pause_count, sizeof *sorted, s_by_start);
+    if (pause_count) {
+        memcpy(sorted, pauses, pause_count * sizeof *pauses);
+        qsort(sorted, pause_count, sizeof *sorted, s_by_start);
+    }
     memset(result, 0, sizeof *result);
 
     //  starts[from]: received, then each stage's real time or, until then, its deadline.
@@ -69,12 +71,12 @@ int sq_deadline_compute(const sq_sla_policy_t *policy, const sq_calendar_t *cale
     for (int stage = 0; stage < SQ_SLA_STAGE_COUNT; stage++) {
         const sq_deadline_stage_t *facts = &stages[stage];
         sq_sla_limit_t limit = sq_sla_policy_limit(policy, (sq_sla_stage_t) stage);
-        int64_t start = starts[limit.from], due;
+        int64_t start = facts->restarted ? facts->restarted : starts[limit.from], due;
         result->started[stage] = start;
         if (facts->present && facts->met) {
             due = facts->due;
-            if (s_worked(calendar, received, facts->met, sorted, pause_count,
-                         &result->worked[stage]))
+            if (s_worked(calendar, facts->restarted ? facts->restarted : received, facts->met,
+                         sorted, pause_count, &result->worked[stage]))
                 return -1;
         }
         else {
@@ -126,7 +128,7 @@ static int s_read_pauses(sq_db_t *db, const char *id, sq_deadline_pause_t *pause
 }
 
 //  Columns of complaint_deadline_facts.
-enum { F_ID, F_RECEIVED, F_POLICY, F_STAGE, F_DUE, F_MET, F_WORKED, F_EXTENSION };
+enum { F_ID, F_RECEIVED, F_POLICY, F_STAGE, F_DUE, F_MET, F_WORKED, F_EXTENSION, F_RESTARTED };
 
 int sq_deadline_settle(sq_db_t *db, const sq_sla_t *sla, const sq_calendar_t *calendar,
                        const char *number, const char *actor, const char *reason, char *error,
@@ -162,6 +164,7 @@ int sq_deadline_settle(sq_db_t *db, const sq_sla_t *sla, const sq_calendar_t *ca
         stages[stage].present = true;
         stages[stage].due = s_epoch(facts, row, F_DUE);
         stages[stage].met = s_epoch(facts, row, F_MET);
+        stages[stage].restarted = s_epoch(facts, row, F_RESTARTED);
         worked_known[stage] = !PQgetisnull(facts, row, F_WORKED);
         if (!PQgetisnull(facts, row, F_EXTENSION)) {
             stages[stage].extended = true;

@@ -8,13 +8,15 @@
       - a stage counted from an earlier stage that has happened runs from the real time it
         happened (12315 mediation: 45wd from the real acceptance);
       - an approved extension (延期) of a stage adds its duration to that stage's deadline;
+      - a stage whose clock was restarted (sign-for, when a complaint is returned and goes
+        to another department) runs from the restart instead;
       - a finished pause while waiting for the citizen (e.g. unreachable) that began after
         the stage's clock started and before its deadline moves the deadline by the time it
         lasted, counted in the unit of the stage's limit: the working days it spanned (wd),
         its working seconds (wh) or its clock seconds (h).
 
     For each stage met, it also records the working time it took: the working seconds from
-    receipt to the action, less the working seconds spent paused in between.
+    receipt (or the restart of its clock) to the action, less those spent paused in between.
 
     sq_deadline_compute does the arithmetic alone (unit-tested); sq_deadline_settle reads a
     complaint's facts from PostgreSQL, computes, and writes what changed, each moved
@@ -51,6 +53,7 @@ typedef struct {
     int64_t met;                //  when the stage happened, 0 while it is due
     bool extended;              //  an extension of this stage was approved
     sq_duration_t extension;    //  its duration, when extended
+    int64_t restarted;          //  its clock started again then (a return), 0 if never
 } sq_deadline_stage_t;
 
 //  A pause while waiting for the citizen; ended is 0 while it lasts.

@@ -207,6 +207,29 @@ START_TEST(test_working_time_leaves_pauses_out)
 }
 END_TEST
 
+START_TEST(test_a_restarted_sign_for_runs_from_the_restart)
+{
+    //  Returned on Wed 03-04 10:00 after being signed for: the new department's sign-for
+    //  runs 1wd from then (Thu 03-05), first response 1wd after that deadline (Fri 03-06);
+    //  close still counts from receipt (Mon 03-23).  Signed for Thu 09:00, it took the working
+    //  time from the restart: Wed 10:00-12:00 and 13:30-17:30 (6h), Thu 08:30-09:00 (0.5h).
+    const sq_sla_policy_t *policy = s_policy("12345-complaint-report-2020");
+    int64_t received = s_time("2026-03-02T09:00:00+08:00");
+    sq_deadline_stage_t stages[SQ_SLA_STAGE_COUNT];
+    s_routed(policy, received, stages);
+    stages[SQ_SLA_SIGN_FOR].restarted = s_time("2026-03-04T10:00:00+08:00");
+    sq_deadline_result_t result;
+    ck_assert_int_eq(sq_deadline_compute(policy, s_calendar, received, stages, NULL, 0, &result), 0);
+    ck_assert_str_eq(s_text(result.due[SQ_SLA_SIGN_FOR]), "2026-03-05T23:59:59+08:00");
+    ck_assert_str_eq(s_text(result.due[SQ_SLA_FIRST_RESPONSE]), "2026-03-06T23:59:59+08:00");
+    ck_assert_str_eq(s_text(result.due[SQ_SLA_CLOSE]), "2026-03-23T23:59:59+08:00");
+    stages[SQ_SLA_SIGN_FOR].due = result.due[SQ_SLA_SIGN_FOR];
+    stages[SQ_SLA_SIGN_FOR].met = s_time("2026-03-05T09:00:00+08:00");
+    ck_assert_int_eq(sq_deadline_compute(policy, s_calendar, received, stages, NULL, 0, &result), 0);
+    ck_assert_int_eq(result.worked[SQ_SLA_SIGN_FOR], 6 * 3600 + 1800);
+}
+END_TEST
+
 Suite *test_deadline_suite(void)
 {
     Suite *suite = suite_create("deadline");
@@ -219,6 +242,7 @@ Suite *test_deadline_suite(void)
     tcase_add_test(tcase, test_a_pause_after_the_deadline_or_before_the_clock_moves_nothing);
     tcase_add_test(tcase, test_urgent_limits_move_by_clock_time);
     tcase_add_test(tcase, test_working_time_leaves_pauses_out);
+    tcase_add_test(tcase, test_a_restarted_sign_for_runs_from_the_restart);
     suite_add_tcase(suite, tcase);
     return suite;
 }

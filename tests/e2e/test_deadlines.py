@@ -221,9 +221,11 @@ class DeadlineLoopTests(unittest.TestCase):
     def test_an_approved_extension_survives_a_return_and_re_routing(self):
         """Received Mon 2026-04-13 09:00 (outside the period of the other test's stats): close
         15wd, 04-14..30 (13) then after 劳动节 05-06, 05-07; extended by 5wd: 05-08, the make-up
-        Saturday 05-09, 05-11, 05-12, 05-13.  Then handed back by its lead department:
-        routing sets the deadlines again from receipt and settles them at once, so the new
-        department inherits the extended close deadline, with the history saying why."""
+        Saturday 05-09, 05-11, 05-12, 05-13.  Then handed back by its lead department on Wed
+        04-15 10:00: routing sets the deadlines again from receipt and settles them at once, so
+        the new department inherits the extended close deadline, and gets a fresh sign-for
+        limit from the return (Thu 04-16), its first response 1wd after that (Fri 04-17), with
+        the history saying why."""
         d, order = self.routed("13600000004", "乐清市乐成街道宁康西路", "宁康西路餐馆卫生差",
                                "乐成街道宁康西路一家小餐馆后厨脏乱，老鼠乱窜，请市场监管部门检查。",
                                "food.catering", received="2026-04-13T09:00:00+08:00")
@@ -233,7 +235,9 @@ class DeadlineLoopTests(unittest.TestCase):
                     "close", "--by", "5wd", "--reason", "需要联合检查")
         self.ctl_ok("2026-04-14T10:00:00+08:00", "extension", "approve", d, "--supervisor", "王督查")
         self.assertEqual(self.due(d)["close"], "2026-05-13T23:59:59+08:00")
-        done = self.hub.ctl("return", d, "--department", lead, "--reason", "不属于本单位职责")
+        self.ctl_ok("2026-04-15T10:00:00+08:00", "sign", d, "--department", lead)
+        done = self.hub.ctl("return", d, "--department", lead, "--reason", "不属于本单位职责",
+                            at="2026-04-15T10:00:00+08:00")
         self.assertEqual(done.returncode, 0, done.stderr)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -242,11 +246,16 @@ class DeadlineLoopTests(unittest.TestCase):
                 break
             time.sleep(0.1)
         self.assertNotEqual(order.get("lead_department"), lead, order)
-        self.assertEqual(self.due(d)["close"], "2026-05-13T23:59:59+08:00")
+        self.assertEqual(self.due(d), {"sign_for": "2026-04-16T23:59:59+08:00",
+                                       "first_response": "2026-04-17T23:59:59+08:00",
+                                       "close": "2026-05-13T23:59:59+08:00"})
+        self.assertNotIn("met", order["deadlines"]["sign_for"], "signed for by the old lead")
         kept = [e for e in order["history"] if e["kind"] == "deadline_moved"
                 and e["detail"]["reason"] == "kept through re-routing"]
         self.assertEqual([(e["detail"]["stage"], e["detail"]["to"]) for e in kept],
-                         [("close", "2026-05-13T23:59:59+08:00")])
+                         [("sign_for", "2026-04-16T23:59:59+08:00"),
+                          ("first_response", "2026-04-17T23:59:59+08:00"),
+                          ("close", "2026-05-13T23:59:59+08:00")])
 
 
 if __name__ == "__main__":
