@@ -69,7 +69,9 @@ LANGUAGE sql STABLE AS $$
                               WHEN 'category' THEN (SELECT name FROM category WHERE id = m.g)
                               WHEN 'region' THEN (SELECT name FROM region WHERE id = m.g)
                               WHEN 'line' THEN (SELECT description FROM channel WHERE name = m.g)
-                              ELSE 'all complaints' END, '-'),
+                              ELSE 'all complaints' END,
+                    CASE WHEN m.g IS NULL AND p_by = 'department'
+                         THEN 'no lead department: in triage or not yet routed' END, '-'),
            count(*) FILTER (WHERE NOT m.merged),
            count(*) FILTER (WHERE NOT m.merged AND m.responded),
            round(100.0 * count(*) FILTER (WHERE NOT m.merged AND m.responded)

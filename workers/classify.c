@@ -164,7 +164,7 @@ static zmsg_t *s_classify(classify_t *self, const char *number, PGresult *row)
     snprintf(simhash_text, sizeof simhash_text, "%" PRId64, simhash);
     snprintf(window, sizeof window, "%d", self->setup.duplicate_window_hours);
     snprintf(distance, sizeof distance, "%d", self->setup.duplicate_max_distance);
-    char *detail_text = json_dumps(detail, JSON_COMPACT);
+    char *detail_text = json_dumps(detail, JSON_COMPACT | JSON_REAL_PRECISION(6));
     const char *values[] = {id, category->value, decisions[CLASSIFY_TYPE].value,
                             decisions[CLASSIFY_URGENCY].value, region, simhash_text, window,
                             distance, CLASSIFY_SERVICE, detail_text};
