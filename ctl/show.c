@@ -22,6 +22,38 @@ static const char *s_text(json_t *object, const char *key)
     return text ? text : "-";
 }
 
+//  Who handles it, its deadlines per stage and the replies to the citizen.
+static void s_print_handling(json_t *complaint)
+{
+    if (json_object_get(complaint, "lead_department"))
+        printf("lead        %s (%s)\n", s_text(complaint, "lead_department_name"),
+               s_text(complaint, "lead_department"));
+    json_t *deadlines = json_object_get(complaint, "deadlines");
+    const char *stages[] = {"sign_for", "first_response", "close"};
+    if (json_object_size(deadlines))
+        printf("deadlines   (policy %s)\n",
+               s_text(json_object_get(deadlines, "close"), "policy"));
+    for (size_t i = 0; i < sizeof stages / sizeof *stages; i++) {
+        json_t *stage = json_object_get(deadlines, stages[i]);
+        if (!stage)
+            continue;
+        printf("    %-15s due %s", stages[i], s_text(stage, "due"));
+        if (json_object_get(stage, "met"))
+            printf("  met %s (%.2f working hours)", s_text(stage, "met"),
+                   json_number_value(json_object_get(stage, "work_seconds")) / 3600.0);
+        if (json_object_get(stage, "overdue"))
+            printf("  OVERDUE since %s (督办)", s_text(stage, "overdue"));
+        else if (json_object_get(stage, "reminded"))
+            printf("  reminded %s", s_text(stage, "reminded"));
+        printf("\n");
+    }
+    size_t index;
+    json_t *reply;
+    json_array_foreach(json_object_get(complaint, "replies"), index, reply)
+        printf("reply       %s via %s: %s\n", s_text(reply, "at"), s_text(reply, "sent_via"),
+               s_text(reply, "body"));
+}
+
 static void s_print_complaint(json_t *complaint)
 {
     printf("work order  %s\n", s_text(complaint, "number"));
@@ -43,6 +75,7 @@ static void s_print_complaint(json_t *complaint)
         if (*line)
             line++;
     }
+    s_print_handling(complaint);
     printf("history\n");
     size_t index;
     json_t *event;
