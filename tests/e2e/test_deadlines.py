@@ -176,6 +176,10 @@ class DeadlineLoopTests(unittest.TestCase):
         # 7.5 + 1.5) less 16 paused = 142.5.
         self.ctl_ok("2026-03-31T10:00:00+08:00", "close", a, "--department", lead, "--result", "已整改")
         self.assertEqual(self.work(a)["close"], int(142.5 * 3600))
+        shown = self.ctl_ok(None, "show", a).stdout
+        self.assertIn("close           due 2026-04-01T23:59:59+08:00  met 2026-03-31T10:00:00+08:00"
+                      " (142.50 working hours)", shown)
+        self.assertIn("via phone: 已约谈学校", shown)
 
         # B: signed for late (Wed 03-04 09:00: 7 + 7.5 + 0.5 = 15 working hours), so its first
         # response runs to Thu 03-05; answered then; closed late on Mon 03-30 09:30 (due 03-23):
