@@ -34,7 +34,7 @@ TESTS     = $(BIN)/check_suqiu
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all deps run stop check check-asan check-valgrind bench clean db
+.PHONY: all deps run stop check check-asan check-valgrind bench bench-deadlines clean db
 all: $(PROGRAMS) $(TESTS)
 
 $(BUILD)/obj/%.o: %.c $(wildcard lib/*.h broker/*.h workers/*.h adapters/*/*.h ctl/*.h tests/*.h)
@@ -113,6 +113,13 @@ bench: deps
 	@$(MAKE) -s --no-print-directory all
 	@ops/pg.sh start
 	@ops/bench.sh $(BUILD)
+	@ops/bench_deadlines.sh $(BUILD)
+
+# The supervisors' queries alone, on 10 million generated complaints (kept in var/pg).
+bench-deadlines: deps
+	@$(MAKE) -s --no-print-directory all
+	@ops/pg.sh start
+	@ops/bench_deadlines.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan

@@ -260,6 +260,11 @@ class DeadlineLoopTests(unittest.TestCase):
                          [("sign_for", "2026-04-16T23:59:59+08:00"),
                           ("first_response", "2026-04-17T23:59:59+08:00"),
                           ("close", "2026-05-13T23:59:59+08:00")])
+        # The measures kept on the complaint row: one return, one extension; the sign-for the
+        # old lead department did no longer counts.
+        self.assertEqual(self.hub.sql(
+            "SELECT returns, extensions, sign_for_work_seconds IS NULL FROM complaint"
+            " WHERE number = %s" % lit(d)), [("1", "1", "t")])
 
 
 if __name__ == "__main__":
