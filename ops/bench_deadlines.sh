@@ -199,6 +199,11 @@ monthly="SELECT * FROM complaint_stats_monthly WHERE month = '$MONTH_FROM' AND d
 ms=$(median_ms "$stats")
 report "complaint_stats(month, 'department')" "$ms" "$(q "SELECT count(*) FROM ($stats) AS s")" \
     "$STATS_AIM_MS"
+current="SELECT * FROM complaint_stats('$MONTH_TO 00:00+08', '$MONTH_TO 00:00+08'::timestamptz + interval '1 month', 'department')"
+ms=$(median_ms "$current")
+report "the same, month in progress ($(q "SELECT count(*) FROM complaint
+    WHERE received_at >= '$MONTH_TO 00:00+08' AND state NOT IN ('closed', 'merged')") open)" "$ms" \
+    "$(q "SELECT count(*) FROM ($current) AS s")" "$STATS_AIM_MS"
 ms=$(median_ms "$monthly")
 report "complaint_stats_monthly, $BIGGEST, $MONTH" "$ms" "$(q "SELECT count(*) FROM ($monthly) AS s")" \
     "$STATS_AIM_MS"
