@@ -19,7 +19,7 @@ static const struct {
     const char *heading;
     int width;
 } s_columns[] = {
-    {"GROUP", 16}, {"NAME", 0}, {"RECEIVED", 8}, {"RESPONDED", 9}, {"RESP%", 6},
+    {"GROUP", 24}, {"NAME", 0}, {"RECEIVED", 8}, {"RESPONDED", 9}, {"RESP%", 6},
     {"CLOSED", 7}, {"ON_TIME", 7}, {"DUE", 7}, {"ON_TIME%", 8}, {"OVERDUE", 7},
     {"SIGN_AVG_WH", 11}, {"SIGN_P90_WH", 11}, {"CLOSE_AVG_WH", 12}, {"CLOSE_P90_WH", 12},
     {"RETURNS", 7}, {"EXTENSIONS", 10}, {"MERGED", 6},
