@@ -62,11 +62,14 @@ int ctl_change(sq_db_t *db, const ctl_rules_t *rules, const char *statement, int
         sq_db_command(db, "ROLLBACK");
         return 1;
     }
-    const char *after_values[] = {number};
-    if (after && !(result = sq_db_exec(db, after, 1, after_values))) {
-        sq_db_command(db, "ROLLBACK");
-        return 1;
+    if (after) {
+        const char *after_values[] = {number};
+        PGresult *done = sq_db_exec(db, after, 1, after_values);
+        if (!done) {
+            sq_db_command(db, "ROLLBACK");
+            return 1;
+        }
+        PQclear(done);
     }
-    PQclear(after ? result : NULL);
     return sq_db_command(db, "COMMIT") ? 1 : 0;
 }

@@ -149,8 +149,9 @@ static zmsg_t *s_route(route_t *self, const char *number, PGresult *row)
     const char *values[] = {id, decision.lead, co_literal, ROUTE_SERVICE, detail_text,
                             deadlines_text,
                             returned_count ? "set again after a return" : "set when routed"};
-    //  On re-routing, the deadlines just set from receipt are settled again at once: an
-    //  approved extension, a pause, or a stage already met keeps counting.
+    //  The deadlines just set from receipt are settled at once, in the same transaction: on
+    //  re-routing, an approved extension, a pause, a restarted sign-for or a stage already
+    //  met keeps counting (on a first routing nothing moves).
     PGresult *result = NULL;
     char error[256] = "";
     bool committed =
