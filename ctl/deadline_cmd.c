@@ -36,7 +36,8 @@ static const char *s_usage =
 
 //  The options of these verbs.
 typedef struct {
-    const char *number, *department, *stage, *by, *reason, *supervisor, *note, *decision;
+    const char *number, *department, *stage, *by, *reason, *supervisor, *note;
+    sq_duration_t asked;   //  --by, parsed
 } s_options_t;
 
 static int s_parse(int argc, char *argv[], int first, s_options_t *options)
@@ -69,36 +70,36 @@ static const char *s_stage(const char *text)
     return NULL;
 }
 
-//  Refuse an extension the complaint's policy does not allow: 0 when allowed, else 1 said.
-static int s_check_extension(sq_db_t *db, const ctl_rules_t *rules, const s_options_t *options,
-                             sq_duration_t asked)
+//  True when the complaint's policy allows the extension asked; else false, said why.
+static bool s_extension_allowed(sq_db_t *db, const ctl_rules_t *rules, const s_options_t *options)
 {
+    sq_duration_t asked = options->asked;
     const char *values[] = {options->number, options->stage};
     PGresult *result = sq_db_exec(db, "policy", 2, values);
     if (!result)
-        return 1;
+        return false;
     if (PQntuples(result) == 0) {
         fprintf(stderr, "suqiuctl extend: %s: no such work order, or it has no %s deadline\n",
                 options->number, options->stage);
         PQclear(result);
-        return 1;
+        return false;
     }
     const sq_sla_policy_t *policy = sq_sla_policy_by_id(rules->sla, PQgetvalue(result, 0, 0));
     sq_duration_t most;
-    int rc = 0;
+    bool allowed = false;
     if (!policy || !sq_sla_policy_extension(policy, &most)) {
         fprintf(stderr, "suqiuctl extend: %s: its policy, %s, allows no extension\n",
                 options->number, PQgetvalue(result, 0, 0));
-        rc = 1;
     }
     else if (asked.unit != most.unit || asked.amount > most.amount || asked.amount == 0) {
         const char *units[] = {"wd", "wh", "h"};
         fprintf(stderr, "suqiuctl extend: %s: its policy, %s, allows one extension of at most %d%s\n",
                 options->number, sq_sla_policy_id(policy), most.amount, units[most.unit]);
-        rc = 1;
     }
+    else
+        allowed = true;
     PQclear(result);
-    return rc;
+    return allowed;
 }
 
 //  Print the deadlines still due after a change.
@@ -131,23 +132,15 @@ static int s_run(const sq_config_t *config, const ctl_rules_t *rules, const s_op
     return rc;
 }
 
-static bool s_extension_allowed(sq_db_t *db, const ctl_rules_t *rules, const s_options_t *options)
-{
-    sq_duration_t asked;
-    sq_duration_parse(options->by, &asked);
-    return s_check_extension(db, rules, options, asked) == 0;
-}
-
 int ctl_deadline(const sq_config_t *config, int argc, char *argv[])
 {
     const char *verb = argv[0];
     bool extension = strcmp(verb, "extension") == 0;
     s_options_t options;
-    sq_duration_t asked;
     bool usage = s_parse(argc, argv, extension ? 2 : 1, &options) != 0;
     if (!usage && strcmp(verb, "extend") == 0)
         usage = !options.department || !s_stage(options.stage) || !options.reason
-                || !options.by || sq_duration_parse(options.by, &asked) != 0;
+                || !options.by || sq_duration_parse(options.by, &options.asked) != 0;
     else if (!usage && extension)
         usage = argc < 2 || (strcmp(argv[1], "approve") && strcmp(argv[1], "refuse"))
                 || !options.supervisor || !*options.supervisor;
