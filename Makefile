@@ -21,7 +21,7 @@ WORKER_SRC  = workers/main.c workers/intake.c workers/lookup.c workers/sweeper.c
 HOTLINE_SRC = adapters/hotline/main.c adapters/hotline/hotline.c
 CTL_SRC     = ctl/main.c ctl/connect.c ctl/migrate.c ctl/show.c ctl/route_cmd.c ctl/catalog_cmd.c ctl/classify_cmd.c ctl/correct_cmd.c ctl/calendar_cmd.c ctl/action_cmd.c \
               ctl/rules.c ctl/deadline_cmd.c ctl/stats_cmd.c
-TEST_SRC    = tests/check_main.c tests/test_log.c tests/test_config.c tests/test_mdp.c \
+TEST_SRC    = tests/check_main.c tests/test_log.c tests/test_config.c tests/test_mdp.c tests/test_mdp_worker.c \
               tests/test_envelope.c tests/test_number.c tests/test_state.c tests/test_simhash.c \
               tests/test_yaml.c tests/test_catalog.c tests/test_matrix.c \
               tests/test_textclass.c tests/test_csv.c tests/test_broker.c tests/test_intake_db.c \

@@ -41,6 +41,7 @@ static const s_key_t s_keys[] = {
     S_INT("broker", "request_ttl_ms", broker_request_ttl_ms, 30000, 100, 3600000),
     S_STR("worker", "services", worker_services, "suqiu.intake,suqiu.lookup,suqiu.classify,suqiu.route"),
     S_INT("worker", "sessions", worker_sessions, 32, 1, 1024),
+    S_INT("worker", "reconnect_ms", worker_reconnect_ms, 1000, 10, 60000),
     S_INT("worker", "batch_max", worker_batch_max, 64, 1, 10000),
     S_INT("worker", "batch_wait_ms", worker_batch_wait_ms, 1, 0, 1000),
     S_INT("worker", "sweep_interval_ms", worker_sweep_interval_ms, 5000, 100, 3600000),

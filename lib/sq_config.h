@@ -29,6 +29,7 @@ typedef struct {
 
     char *worker_services;       //  comma-separated services one worker process serves
     int worker_sessions;         //  MDP sessions per process: requests that can be batched at once
+    int worker_reconnect_ms;     //  how long a session waits before it reconnects to the broker
     int worker_batch_max;        //  most complaints committed in one transaction
     int worker_batch_wait_ms;    //  how long a batch waits for company
     int worker_sweep_interval_ms;

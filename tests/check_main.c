@@ -11,7 +11,8 @@ static const struct {
     Suite *(*make)(void);
 } s_suites[] = {
     {"log", test_log_suite},       {"config", test_config_suite},
-    {"mdp", test_mdp_suite},       {"envelope", test_envelope_suite},
+    {"mdp", test_mdp_suite},       {"mdp_worker", test_mdp_worker_suite},
+    {"envelope", test_envelope_suite},
     {"number", test_number_suite}, {"state", test_state_suite},
     {"simhash", test_simhash_suite}, {"yaml", test_yaml_suite},
     {"catalog", test_catalog_suite}, {"matrix", test_matrix_suite},

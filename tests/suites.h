@@ -7,6 +7,7 @@
 Suite *test_log_suite(void);
 Suite *test_config_suite(void);
 Suite *test_mdp_suite(void);
+Suite *test_mdp_worker_suite(void);
 Suite *test_envelope_suite(void);
 Suite *test_number_suite(void);
 Suite *test_state_suite(void);

@@ -71,7 +71,7 @@ static int s_ask(hotline_t *self, const char *service, zmsg_t **request, char **
     int code = status ? atoi(status) : 0;
     free(status);
     if (code < 200 || code > 599 || !*json) {
-        sq_error("malformed reply from %s", service);
+        sq_error_limited("malformed reply from %s", service);
         free(*json);
         *json = NULL;
         return 0;
@@ -121,7 +121,7 @@ static enum MHD_Result s_post_workorder(hotline_t *self, struct MHD_Connection *
         sq_envelope_from_hotline(request->body ? request->body : "", request->length,
                                  &self->limits, &error);
     if (!envelope) {
-        sq_warn("POST %s refused: %s%s%s", S_PREFIX, error.field, *error.field ? ": " : "",
+        sq_warn_limited("POST %s refused: %s%s%s", S_PREFIX, error.field, *error.field ? ": " : "",
                 error.message);
         return s_send_error(connection, 400, error.field, error.message);
     }

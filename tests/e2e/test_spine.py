@@ -593,14 +593,17 @@ class DatabaseRefusalTest(HubTestCase):
 
         keys = [body["external_id"]] + [o["external_id"] for o in others]
         self.assertEqual(self.rows_for(hub, keys), {}, "a refused order left a row")
-        status, answer = hub.post(body)
-        self.assertEqual(status, 201, answer)
-        self.assertRegex(answer["number"], NUMBER_12345)
+        # The worker reconnects by itself (with a back-off of at most a second or so): the
+        # operator's system retries on 503, as the answer tells it to, and gets a number.
+        status, number, tries = hub.submit(body, deadline_s=10)
+        self.assertEqual(status, 201, "no commit within 10 s of the database coming back")
+        self.assertRegex(number, NUMBER_12345)
         for other in others:
-            self.assertEqual(hub.post(other)[0], 201)
+            self.assertEqual(hub.submit(other, deadline_s=10)[0], 201)
         self.assertEqual(self.rows_for(hub, [body["external_id"]]),
-                         {body["external_id"]: [answer["number"]]})
-        self.assertEqual(hub.post(body), (200, answer))
+                         {body["external_id"]: [number]})
+        status, answer = hub.post(body)
+        self.assertEqual((status, answer["number"]), (200, number))
 
 
 # ======================================================================================
@@ -657,7 +660,9 @@ class BrokerCrashTest(HubTestCase):
         restarted = time.monotonic()
         status, number, tries = hub.submit(harness.order(), deadline_s=15)
         recovery = time.monotonic() - restarted
-        self.assertIn(status, (201,), "no POST succeeded within 15 s of the new broker")
+        # 200 is as good as 201: a first attempt committed while its answer was lost in
+        # the crash, and the retry found its number.
+        self.assertIn(status, (200, 201), "no POST succeeded within 15 s of the new broker")
         self.assertLess(recovery, 8.0, "POSTs took %.1f s to succeed again" % recovery)
         self.join_stream(threads)
         self.assert_exactly_once(hub, answers)
