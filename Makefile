@@ -34,7 +34,7 @@ TESTS     = $(BIN)/check_suqiu
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all deps run stop check check-asan check-valgrind bench bench-deadlines clean db
+.PHONY: all deps run stop status check check-asan check-valgrind chaos bench bench-deadlines clean db
 all: $(PROGRAMS) $(TESTS)
 
 $(BUILD)/obj/%.o: %.c $(wildcard lib/*.h broker/*.h workers/*.h adapters/*/*.h ctl/*.h tests/*.h)
@@ -86,6 +86,10 @@ run: deps
 stop:
 	@ops/stop.sh
 
+# Every process of the hub: state, pid, uptime, restarts, how it last died.
+status:
+	@ops/status.sh
+
 db: deps
 	@$(MAKE) -s --no-print-directory all
 	@ops/pg.sh start
@@ -108,6 +112,12 @@ check-valgrind: deps
 	@$(MAKE) -s --no-print-directory all
 	@ops/pg.sh start
 	@ops/check.sh $(BUILD) --valgrind
+
+# A hub of its own under load, its processes killed at random moments; see ops/chaos.py.
+# CHAOS_SECONDS=60 make chaos for a short run.
+chaos: deps
+	@$(MAKE) -s --no-print-directory all
+	@/usr/bin/python3 ops/chaos.py
 
 bench: deps
 	@$(MAKE) -s --no-print-directory all
