@@ -24,7 +24,7 @@ CTL_SRC     = ctl/main.c ctl/connect.c ctl/migrate.c ctl/show.c ctl/route_cmd.c 
 TEST_SRC    = tests/check_main.c tests/test_log.c tests/test_config.c tests/test_mdp.c tests/test_mdp_worker.c \
               tests/test_envelope.c tests/test_number.c tests/test_state.c tests/test_simhash.c \
               tests/test_yaml.c tests/test_catalog.c tests/test_matrix.c \
-              tests/test_textclass.c tests/test_csv.c tests/test_broker.c tests/test_intake_db.c \
+              tests/test_textclass.c tests/test_csv.c tests/test_broker.c tests/test_db.c tests/test_intake_db.c \
               tests/test_calendar.c tests/test_sla.c tests/test_deadline.c
 
 LIB       = $(BUILD)/libsuqiu.a

@@ -40,6 +40,9 @@ static void s_back_off(sq_db_t *self)
 static void s_set_error(sq_db_t *self, const char *message)
 {
     snprintf(self->error, sizeof self->error, "%s", message ? message : "");
+    for (char *at = self->error; *at; at++)   //  libpq's messages span lines: keep log lines whole
+        if (*at == '\n' || *at == '\t')
+            *at = ' ';
     size_t length = strlen(self->error);
     while (length && (self->error[length - 1] == '\n' || self->error[length - 1] == ' '))
         self->error[--length] = 0;

@@ -21,6 +21,7 @@ Suite *test_calendar_suite(void);
 Suite *test_sla_suite(void);
 Suite *test_deadline_suite(void);
 Suite *test_broker_suite(void);
+Suite *test_db_suite(void);
 Suite *test_intake_db_suite(void);
 
 #endif
