@@ -74,18 +74,6 @@ static void s_write(sq_log_level_t level, const char *message)
             zone + 3, s_process_name, (int) getpid(), s_level_names[level], message);
 }
 
-void sq_log(sq_log_level_t level, const char *format, ...)
-{
-    if (level < s_min_level)
-        return;
-    char message[2048];
-    va_list args;
-    va_start(args, format);
-    vsnprintf(message, sizeof message, format, args);
-    va_end(args);
-    s_write(level, message);
-}
-
 static int64_t s_mono_ms(void)
 {
     struct timespec now;
@@ -122,16 +110,17 @@ static s_site_t *s_site_of(const char *format, sq_log_level_t level, int64_t now
     return free_slot;
 }
 
-void sq_log_limited(sq_log_level_t level, const char *format, ...)
+//  Print a line, or when limited, count it against its call site (see sq_log.h).
+static void s_vlog(sq_log_level_t level, bool limited, const char *format, va_list args)
 {
     if (level < s_min_level)
         return;
     char message[2048];
-    va_list args;
-    va_start(args, format);
     vsnprintf(message, sizeof message, format, args);
-    va_end(args);
-
+    if (!limited) {
+        s_write(level, message);
+        return;
+    }
     int64_t now = s_mono_ms();
     pthread_mutex_lock(&s_limit_lock);
     s_site_t *site = s_site_of(format, level, now);
@@ -154,6 +143,22 @@ void sq_log_limited(sq_log_level_t level, const char *format, ...)
     if (print)
         s_write(level, message);
     pthread_mutex_unlock(&s_limit_lock);
+}
+
+void sq_log(sq_log_level_t level, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    s_vlog(level, false, format, args);
+    va_end(args);
+}
+
+void sq_log_limited(sq_log_level_t level, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    s_vlog(level, true, format, args);
+    va_end(args);
 }
 
 void sq_log_flush_limited(void)
