@@ -3,7 +3,7 @@
 
 BUILD    ?= build
 CC       ?= cc
-PKGS      = libczmq libzmq libpq yaml-0.1 jansson libmicrohttpd
+PKGS      = libczmq libzmq libpq yaml-0.1 jansson libmicrohttpd zlib
 OPT      ?= -O2 -g
 WARN      = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 ALL_CFLAGS  = $(OPT) $(WARN) -Ilib $(EXTRA_INCLUDES) $(SANITIZE) $(CFLAGS)
@@ -11,20 +11,21 @@ ALL_LDFLAGS = $(SANITIZE) $(LDFLAGS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 
-LIB_SRC     = lib/sq_alloc.c lib/sq_date.c lib/sq_log.c lib/sq_config.c lib/sq_mdp.c lib/sq_mdp_client.c lib/sq_mdp_worker.c \
+LIB_SRC     = lib/sq_alloc.c lib/sq_date.c lib/sq_utf8.c lib/sq_log.c lib/sq_config.c lib/sq_mdp.c lib/sq_mdp_client.c lib/sq_mdp_worker.c \
               lib/sq_db.c lib/sq_envelope.c lib/sq_number.c lib/sq_program.c lib/sq_state.c lib/sq_handoff.c lib/sq_simhash.c lib/sq_reply.c \
               lib/sq_ngram.c lib/sq_textclass.c lib/sq_textclass_file.c lib/sq_csv.c lib/sq_training.c lib/sq_yaml.c lib/sq_catalog.c \
-              lib/sq_gazetteer.c lib/sq_matrix.c lib/sq_rules.c lib/sq_calendar.c lib/sq_sla.c lib/sq_deadline.c
+              lib/sq_gazetteer.c lib/sq_matrix.c lib/sq_rules.c lib/sq_calendar.c lib/sq_sla.c lib/sq_deadline.c \
+              lib/sq_http.c lib/sq_spool.c lib/sq_submit.c
 BROKER_SRC  = broker/main.c broker/broker.c
 WORKER_SRC  = workers/main.c workers/intake.c workers/lookup.c workers/sweeper.c \
               workers/classify.c workers/route.c workers/catalog_sync.c workers/deadline.c
 HOTLINE_SRC = adapters/hotline/main.c adapters/hotline/hotline.c
 CTL_SRC     = ctl/main.c ctl/connect.c ctl/migrate.c ctl/show.c ctl/route_cmd.c ctl/catalog_cmd.c ctl/classify_cmd.c ctl/correct_cmd.c ctl/calendar_cmd.c ctl/action_cmd.c \
-              ctl/rules.c ctl/deadline_cmd.c ctl/stats_cmd.c
+              ctl/rules.c ctl/deadline_cmd.c ctl/stats_cmd.c ctl/spool_cmd.c
 TEST_SRC    = tests/check_main.c tests/test_log.c tests/test_config.c tests/test_mdp.c tests/test_mdp_worker.c \
               tests/test_envelope.c tests/test_number.c tests/test_state.c tests/test_simhash.c \
               tests/test_yaml.c tests/test_catalog.c tests/test_matrix.c \
-              tests/test_textclass.c tests/test_csv.c tests/test_broker.c tests/test_db.c tests/test_intake_db.c \
+              tests/test_textclass.c tests/test_csv.c tests/test_broker.c tests/test_http.c tests/test_spool.c tests/test_db.c tests/test_intake_db.c \
               tests/test_calendar.c tests/test_sla.c tests/test_deadline.c
 
 LIB       = $(BUILD)/libsuqiu.a

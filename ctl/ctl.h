@@ -55,5 +55,6 @@ int ctl_train(const sq_config_t *config, int argc, char *argv[]);
 int ctl_eval(const sq_config_t *config, int argc, char *argv[]);
 int ctl_correct(const sq_config_t *config, int argc, char *argv[]);
 int ctl_train_from_db(const sq_config_t *config, int argc, char *argv[]);
+int ctl_spool(const sq_config_t *config, int argc, char *argv[]);
 
 #endif

@@ -60,6 +60,8 @@ static const s_key_t s_keys[] = {
     S_INT("classify", "duplicate_window_hours", classify_duplicate_window_hours, 72, 0, 8760),
     S_INT("classify", "duplicate_max_distance", classify_duplicate_max_distance, 12, 0, 64),
     S_INT("classify", "duplicate_shingle", classify_duplicate_shingle, 2, 1, 8),
+    S_STR("spool", "dir", spool_dir, ""),
+    S_INT("spool", "replay_ms", spool_replay_ms, 1000, 10, 600000),
     S_INT("limits", "title_max_chars", limits_title_max_chars, 200, 1, 10000),
     S_INT("limits", "content_max_chars", limits_content_max_chars, 4000, 1, 1000000),
     S_INT("limits", "field_max_chars", limits_field_max_chars, 500, 1, 100000),
@@ -377,6 +379,16 @@ char *sq_config_model_dir(const sq_config_t *self)
         return sq_strdup(self->classify_model_dir);
     char *folder = NULL;
     if (asprintf(&folder, "%s/var/models", self->root) < 0)
+        abort();
+    return folder;
+}
+
+char *sq_config_spool_dir(const sq_config_t *self)
+{
+    if (self->spool_dir[0])
+        return sq_strdup(self->spool_dir);
+    char *folder = NULL;
+    if (asprintf(&folder, "%s/var/spool", self->root) < 0)
         abort();
     return folder;
 }

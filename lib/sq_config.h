@@ -47,6 +47,8 @@ typedef struct {
     char *catalog_dir;           //  departments/regions/categories/matrix YAML; "" = this file's folder
 
     char *classify_model_dir;    //  trained models; "" = <root>/var/models
+    char *spool_dir;             //  the adapters' spools, one folder per channel; "" = <root>/var/spool
+    int spool_replay_ms;         //  how often an adapter replays what waits in its spool
     int classify_min_confidence_percent;   //  below this the category goes to manual triage
     int classify_duplicate_window_hours;   //  repeat reports within this are merged; 0 = never
     int classify_duplicate_max_distance;   //  SimHash bits two repeat reports may differ in
@@ -85,6 +87,9 @@ char *sq_config_catalog_dir(const sq_config_t *self);
 
 //  The folder of trained models: classify.model_dir, else <root>/var/models.  A new string.
 char *sq_config_model_dir(const sq_config_t *self);
+
+//  The folder of the adapters' spools (spool.dir, or <root>/var/spool).  The caller frees it.
+char *sq_config_spool_dir(const sq_config_t *self);
 
 //  The default config path: $SUQIU_CONFIG or "config/hub.yaml".  Borrowed.
 const char *sq_config_default_path(void);

@@ -4,11 +4,16 @@ and leave it to the supervisor to bring each back.  At the end, one line:
 
     chaos: submitted=20000 acknowledged=20000 committed=20000 lost=0 duplicated=0 ...
 
-acknowledged  work orders the hub answered 200/201 with a number (the driver retries an
-              order on 503, a timeout or a refused connection, with the same external_id,
-              as an operator's system does, until it is answered or the run's time is up)
+acknowledged  work orders the hub answered 200/201 with a number, or 202 with a spool receipt
+              ("received, the number follows": kept on the adapter's disk until the hub
+              commits it); the driver retries an order on 503, a timeout or a refused
+              connection, with the same external_id, as an operator's system does, until it is
+              answered or the run's time is up
+spooled       of those, how many were answered 202; at the end the driver waits for the
+              spools to be replayed and looks each receipt up for its number
 committed     of the submitted orders, how many have a row in PostgreSQL
-lost          acknowledged, but not committed exactly once with the number acknowledged
+lost          acknowledged, but not committed exactly once (with the number acknowledged, or,
+              for a receipt, with the number its lookup gives)
 duplicated    an order with more than one row, or answered with two different numbers
 unavailable   for each kill, the time until the hub next answered a request sent after it;
               the longest of each kind is printed
@@ -93,7 +98,8 @@ class Driver:
         self.rate = rate
         self.lock = threading.Lock()
         self.next_index = 0
-        self.acked = {}          # external_id -> number
+        self.acked = {}          # external_id -> number, or None when answered with a receipt
+        self.spooled = 0         # answered 202
         self.conflicts = 0       # the same key answered with two numbers
         self.answers = []        # (attempt started, answered) of every 200/201
         self.failures = 0        # attempts answered 503 or failed
@@ -148,6 +154,12 @@ class Driver:
                         if known is not None and known != answer["number"]:
                             self.conflicts += 1
                         self.acked[body["external_id"]] = answer["number"]
+                        self.answers.append((began, time.monotonic()))
+                    break
+                if status == 202 and answer and answer.get("status") == "spooled":
+                    with self.lock:
+                        self.acked.setdefault(body["external_id"], None)
+                        self.spooled += 1
                         self.answers.append((began, time.monotonic()))
                     break
                 if status not in (None, 503):
@@ -271,12 +283,25 @@ def main():
     killed_names = {name for _, _, name in killer.kills}
     not_restarted = [n for n in killed_names if hub.restarts(n) < 1]
 
-    rows = hub.sql("SELECT external_id, number FROM complaint WHERE channel = 'hotline12345' "
-                   "AND external_id LIKE 'CHAOS-%s-%%'" % run_id)
-    numbers = {}
-    for external_id, number in rows:
-        numbers.setdefault(external_id, []).append(number)
-    lost = sum(1 for key, number in driver.acked.items() if numbers.get(key) != [number])
+    # What waits in the hotline's spools is replayed now that nothing is killed: wait for it.
+    receipts = [key for key, number in driver.acked.items() if number is None]
+    drain_deadline = time.monotonic() + DRAIN_S
+    while True:
+        rows = hub.sql("SELECT external_id, number FROM complaint WHERE channel = 'hotline12345' "
+                       "AND external_id LIKE 'CHAOS-%s-%%'" % run_id)
+        numbers = {}
+        for external_id, number in rows:
+            numbers.setdefault(external_id, []).append(number)
+        waiting = [key for key in receipts if key not in numbers]
+        if not waiting or time.monotonic() >= drain_deadline:
+            break
+        time.sleep(1.0)
+    for key in receipts:
+        found = hub.lookup_number("hotline12345", key)
+        if found and numbers.get(key) == [found]:
+            driver.acked[key] = found
+    lost = sum(1 for key, number in driver.acked.items()
+               if number is None or numbers.get(key) != [number])
     duplicated = sum(1 for values in numbers.values() if len(values) > 1) + driver.conflicts
     unanswered = submissions - len(driver.acked)
     refused, requeued = hub.broker_log_counts(since=began_stamp)
@@ -292,9 +317,10 @@ def main():
     def seconds(value):
         return "never" if value == float("inf") else "%.1fs" % value
 
-    print("chaos: submitted=%d acknowledged=%d committed=%d lost=%d duplicated=%d unanswered=%d "
-          "kills=%s unavailable_max=%s (%s) protocol_refusals=%d requeued=%d"
-          % (submissions, len(driver.acked), len(numbers), lost, duplicated, unanswered,
+    print("chaos: submitted=%d acknowledged=%d spooled=%d committed=%d lost=%d duplicated=%d "
+          "unanswered=%d kills=%s unavailable_max=%s (%s) protocol_refusals=%d requeued=%d"
+          % (submissions, len(driver.acked), driver.spooled, len(numbers), lost, duplicated,
+             unanswered,
              ",".join("%s:%d" % (k, counts[k]) for k in KINDS), seconds(worst),
              ", ".join("%s %s" % (k, seconds(longest[k])) for k in KINDS if k in longest),
              refused, requeued))

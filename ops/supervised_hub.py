@@ -12,11 +12,14 @@ The folder holds config/hub.yaml (its own ports, the repository's catalogue) and
 PostgreSQL cluster, supervisor, logs).  Standard library only; Debian's /usr/bin/python3.
 """
 import glob
+import http.client
+import json
 import os
 import re
 import socket
 import subprocess
 import time
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KINDS = ("broker", "worker", "hotline", "postgres")
@@ -143,6 +146,20 @@ class SupervisedHub:
             if time.monotonic() >= deadline:
                 raise RuntimeError("psql failed: %s" % result.stderr.strip())
             time.sleep(0.5)
+
+    def lookup_number(self, channel, external_id):
+        """The work-order number the hotline gives for a key, or None (HTTP lookup)."""
+        path = "/v1/workorders?%s" % urllib.parse.urlencode({"channel": channel,
+                                                             "external_id": external_id})
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=15)
+            connection.request("GET", path)
+            response = connection.getresponse()
+            answer = json.loads(response.read().decode("utf-8") or "null")
+            connection.close()
+        except (OSError, ValueError, http.client.HTTPException):
+            return None
+        return answer.get("number") if response.status == 200 and isinstance(answer, dict) else None
 
     @staticmethod
     def log_stamp():

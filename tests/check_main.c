@@ -18,6 +18,7 @@ static const struct {
     {"catalog", test_catalog_suite}, {"matrix", test_matrix_suite},
     {"textclass", test_textclass_suite}, {"csv", test_csv_suite},
     {"broker", test_broker_suite},
+    {"http", test_http_suite},     {"spool", test_spool_suite},
     {"db", test_db_suite},         {"intake_db", test_intake_db_suite}, {"calendar", test_calendar_suite},
     {"sla", test_sla_suite},       {"deadline", test_deadline_suite},
 };

@@ -22,6 +22,8 @@ Suite *test_sla_suite(void);
 Suite *test_deadline_suite(void);
 Suite *test_broker_suite(void);
 Suite *test_db_suite(void);
+Suite *test_http_suite(void);
+Suite *test_spool_suite(void);
 Suite *test_intake_db_suite(void);
 
 #endif

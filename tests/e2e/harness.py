@@ -287,6 +287,36 @@ def http_request(port, method, path, body=None, headers=None, timeout=30, chunke
         connection.close()
 
 
+def submit_order(port, body, deadline_s=20.0):
+    """Hub.submit for any hotline on port (see there)."""
+    deadline = time.monotonic() + deadline_s
+    tries = 0
+    spooled = False
+    lookup = "/v1/workorders?channel=hotline%s&external_id=%s" % (body.get("line", "12345"),
+                                                                  body.get("external_id"))
+    while time.monotonic() < deadline:
+        tries += 1
+        left = max(1.0, deadline - time.monotonic())
+        try:
+            if spooled:
+                response = http_request(port, "GET", lookup, timeout=left)
+            else:
+                response = http_request(port, "POST", "/v1/workorders", body, timeout=left)
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.05)
+            continue
+        status, answer = response.status, response.json
+        if status in (200, 201) and answer and "number" in answer:
+            return (202 if spooled else status), answer["number"], tries
+        if status == 202 and answer and answer.get("status") == "spooled":
+            spooled = True
+        elif status != 503:
+            raise AssertionError("%s %s answered %s %r" % ("GET" if spooled else "POST",
+                                                           body.get("external_id"), status, answer))
+        time.sleep(0.05)
+    return None, None, tries
+
+
 # --------------------------------------------------------------------------------------
 # The hub
 
@@ -303,6 +333,7 @@ BASE_CONFIG = {
     "classify": {"model_dir": os.path.join(RUN_DIR, "models"), "min_confidence_percent": 40,
                  "duplicate_window_hours": 72, "duplicate_max_distance": 12,
                  "duplicate_shingle": 2},
+    "spool": {"dir": None, "replay_ms": 200},
     "limits": {"title_max_chars": 200, "content_max_chars": 4000, "field_max_chars": 500},
     "log": {"level": "info"},
 }
@@ -357,6 +388,8 @@ class Hub:
         self.config["broker"]["client_endpoint"] = self.client_endpoint
         self.config["broker"]["worker_endpoint"] = self.worker_endpoint
         self.config["hotline"]["port"] = http_port
+        self.spool_dir = os.path.join(self.dir, "spool")
+        self.config["spool"]["dir"] = self.spool_dir
         for section, keys in (overrides or {}).items():
             self.config.setdefault(section, {}).update(keys)
         self.broker = None
@@ -402,14 +435,14 @@ class Hub:
             raise
         return self
 
-    def _spawn(self, name, binary):
+    def _spawn(self, name, binary, wrapper=()):
         log = os.path.join(self.dir, name + ".log")
         count = self._log_counts.get(name, 0)
         self._log_counts[name] = count + 1
         with open(log, "ab") as out:
             out.write(("--- start %d of %s at %s\n" % (count + 1, name, time.strftime("%H:%M:%S")))
                       .encode())
-        return spawn([program(binary), "-c", self.config_path], log)
+        return spawn(list(wrapper) + [program(binary), "-c", self.config_path], log)
 
     def start_broker(self):
         if self.broker is not None and self.broker.poll() is None:
@@ -446,9 +479,18 @@ class Hub:
         self.workers[index] = None
         return p.returncode
 
-    def start_hotline(self):
-        self.hotline = self._spawn("hotline", "suqiu-hotline")
+    def start_hotline(self, wrapper=()):
+        """Start the hotline, under wrapper (e.g. prlimit with its options) when given."""
+        self.hotline = self._spawn("hotline", "suqiu-hotline", wrapper)
         return self.hotline
+
+    def kill_hotline(self, sig=signal.SIGKILL):
+        p = self.hotline
+        p.send_signal(sig)
+        p.wait(10)
+        self.retired.append(p)
+        self.hotline = None
+        return p.returncode
 
     def processes(self):
         return [p for p in [self.hotline] + self.workers + [self.broker] + self.retired
@@ -530,24 +572,11 @@ class Hub:
 
     def submit(self, body, deadline_s=20.0, attempts=None):
         """POST like an operator's system: the same body again on 503 or a connection
-        error, until a number comes back or deadline_s passes.  Returns (status, number,
-        tries); status is None when it never succeeded."""
-        deadline = time.monotonic() + deadline_s
-        tries = 0
-        while time.monotonic() < deadline:
-            tries += 1
-            try:
-                status, answer = self.post(body, timeout=max(1.0, deadline - time.monotonic()))
-            except (OSError, http.client.HTTPException):
-                time.sleep(0.05)
-                continue
-            if status in (200, 201) and answer and "number" in answer:
-                return status, answer["number"], tries
-            if status != 503:
-                raise AssertionError("POST %s answered %s %r" % (body.get("external_id"),
-                                                                  status, answer))
-            time.sleep(0.05)
-        return None, None, tries
+        error, until a number comes back or deadline_s passes; a 202 (kept in the spool)
+        is followed by lookups of its key until the number is there.  Returns (status,
+        number, tries): status is that of the answer that carried the number, 202 when it
+        came through the spool, None when no number came in time."""
+        return submit_order(self.http_port, body, deadline_s)
 
     # --- database ---
 

@@ -11,7 +11,7 @@ import unittest
 
 import harness
 
-LINE = re.compile(r"^chaos: submitted=(\d+) acknowledged=(\d+) committed=(\d+) lost=(\d+) "
+LINE = re.compile(r"^chaos: submitted=(\d+) acknowledged=(\d+) spooled=\d+ committed=(\d+) lost=(\d+) "
                   r"duplicated=(\d+) unanswered=(\d+) kills=(\S+) unavailable_max=(\S+) ", re.M)
 
 
