@@ -43,6 +43,17 @@ typedef struct {
     int hotline_max_body_bytes;
     int hotline_broker_timeout_ms;
     int hotline_broker_retries;
+    char *web_address;            //  the citizen-facing web door: Open311 and the form
+    int web_port;
+    int web_threads;
+    int web_max_body_bytes;
+    int web_broker_timeout_ms;
+    int web_broker_retries;
+    char *web_api_keys;           //  comma-separated Open311 api_keys that may POST
+    char *web_secret;             //  signs the form's CSRF tokens; "" = a new one at each start
+    int web_submissions_per_minute;   //  per client address
+    int web_lookups_per_minute;       //  status-page lookups per client address
+    char *web_pages_dir;          //  the HTML templates; "" = <root>/adapters/web/pages
 
     char *catalog_dir;           //  departments/regions/categories/matrix YAML; "" = this file's folder
 
@@ -87,6 +98,10 @@ char *sq_config_catalog_dir(const sq_config_t *self);
 
 //  The folder of trained models: classify.model_dir, else <root>/var/models.  A new string.
 char *sq_config_model_dir(const sq_config_t *self);
+
+//  The folder of the web door's HTML templates (web.pages_dir, or <root>/adapters/web/pages).
+//  The caller frees it.
+char *sq_config_pages_dir(const sq_config_t *self);
 
 //  The folder of the adapters' spools (spool.dir, or <root>/var/spool).  The caller frees it.
 char *sq_config_spool_dir(const sq_config_t *self);

@@ -320,11 +320,12 @@ static enum MHD_Result s_dispatch(sq_http_t *self, sq_http_request_t *request)
         snprintf(message, sizeof message, "use %s", allow);
         sq_http_error(request, 405, NULL, message);
     }
-    else if (request->too_large)
-        sq_http_error(request, 413, NULL, "the body is too large");
     else {
         request->tail = tail;
-        route->handler(self->setup.app, request);
+        if (request->too_large)
+            sq_http_error(request, 413, NULL, "the body is too large");
+        else
+            route->handler(self->setup.app, request);
         if (!request->answered) {
             sq_error("%s: %s %s was not answered; answering 500", self->name, request->method,
                      request->path);

@@ -20,7 +20,7 @@
 #include "sweeper.h"
 
 #define S_ANSWER_SESSIONS 4    //  sessions for each service that answers one at a time
-#define S_STATEMENTS_MAX 32
+#define S_STATEMENTS_MAX 64
 
 //  The city's knowledge that classify and route work with.
 typedef struct {
