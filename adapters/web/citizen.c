@@ -102,6 +102,30 @@ static char *s_service_options(web_t *self, const char *chosen)
     return closed;
 }
 
+//  What a citizen reads for a refused field (the submission path speaks Open311's English).
+static const char *s_hint(const web_submission_t *result)
+{
+    const char *field = result->field, *why = result->message;
+    if (streq(field, "service_code"))
+        return "请选择诉求类别。";
+    if (streq(field, "description"))
+        return strstr(why, "HTML")     ? "具体情况请只写文字，不要包含 <b> 之类的网页标签。"
+               : strstr(why, "longer") ? "具体情况最多 4000 字，请精简后再提交。"
+                                       : "请填写具体情况：什么时间、在哪里、发生了什么。";
+    if (streq(field, "region"))
+        return "请从列表中选择所在乡镇（街道）。";
+    if (streq(field, "address_string") || streq(field, "lat") || streq(field, "long"))
+        return strstr(why, "longer") ? "详细地址太长，请精简。"
+                                     : "请选择所在乡镇（街道）或填写详细地址，至少一项。";
+    if (streq(field, "first_name"))
+        return "姓名太长，或含有无法识别的字符。";
+    if (streq(field, "phone"))
+        return "手机号码格式不正确：请只填数字（可含 + - 和空格）。";
+    if (streq(field, "email"))
+        return "电子邮箱格式不正确。";
+    return "提交的内容有误，请检查后再提交。";
+}
+
 //  The form, empty or with what was sent and the error to mend.
 static void s_form_page(web_t *self, sq_http_request_t *request, unsigned status, json_t *fields,
                         const char *error)
@@ -180,7 +204,7 @@ void citizen_submitted(web_t *self, sq_http_request_t *request)
                          "headline", "您的诉求已收到，工单号稍后生成", "next",
                          "系统正忙，您的诉求已安全保存，稍后自动登记。请记下上面的受理凭证，稍后可在“查询进度”页面凭它查到工单号。"));
     else if (result.status == 400 || result.status == 404)
-        s_form_page(self, request, 400, fields, result.message);
+        s_form_page(self, request, 400, fields, s_hint(&result));
     else
         citizen_error(self, request, result.status, "系统暂时无法接收诉求，请稍后再试，或拨打 12345 热线");
     json_decref(fields);
@@ -211,13 +235,23 @@ static int s_number_of_token(web_t *self, const char *token, char *number, size_
     return rc;
 }
 
+//  "2026-12-03T23:15:06+08:00" as a citizen reads it: "2026-12-03 23:15" (the city's time).
+static char *s_friendly_time(const char *iso)
+{
+    if (!iso || strlen(iso) < 16 || iso[10] != 'T')
+        return strdup(iso ? iso : "");
+    return zsys_sprintf("%.10s %.5s", iso, iso + 11);
+}
+
 static char *s_replies_html(json_t *replies)
 {
     char *out = strdup("");
     size_t index;
     json_t *reply;
     json_array_foreach(replies, index, reply) {
-        char *at = sq_html_escape(json_string_value(json_object_get(reply, "at")) ?: "");
+        char *when = s_friendly_time(json_string_value(json_object_get(reply, "at")));
+        char *at = sq_html_escape(when);
+        free(when);
         char *body = sq_html_escape(json_string_value(json_object_get(reply, "body")) ?: "");
         char *more = zsys_sprintf("%s<li><span class=\"when\">%s</span><p>%s</p></li>", out, at, body);
         free(out);
@@ -246,9 +280,13 @@ static void s_status_page(web_t *self, sq_http_request_t *request, unsigned stat
         json_object_set_new(values, "found_number", json_string(json_string_value(json_object_get(found, "number"))));
         json_object_set_new(values, "found_title", json_string(json_string_value(json_object_get(found, "title")) ?: ""));
         json_object_set_new(values, "state", json_string(s_state_label(json_string_value(json_object_get(found, "state")))));
-        json_object_set_new(values, "received_at", json_string(json_string_value(json_object_get(found, "received_at")) ?: ""));
+        char *received = s_friendly_time(json_string_value(json_object_get(found, "received_at")));
+        char *due = expected ? s_friendly_time(expected) : strdup("尚未确定");
+        json_object_set_new(values, "received_at", json_string(received));
         json_object_set_new(values, "agency", json_string(agency ? agency : "尚未确定"));
-        json_object_set_new(values, "expected_at", json_string(expected ? expected : "尚未确定"));
+        json_object_set_new(values, "expected_at", json_string(due));
+        free(received);
+        free(due);
         json_object_set_new(values, "replies", json_string(replies));
         free(replies);
     }
