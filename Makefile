@@ -14,7 +14,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 LIB_SRC     = lib/sq_alloc.c lib/sq_date.c lib/sq_log.c lib/sq_config.c lib/sq_mdp.c lib/sq_mdp_client.c lib/sq_mdp_worker.c \
               lib/sq_db.c lib/sq_envelope.c lib/sq_number.c lib/sq_program.c lib/sq_state.c lib/sq_handoff.c lib/sq_simhash.c lib/sq_reply.c \
               lib/sq_ngram.c lib/sq_textclass.c lib/sq_textclass_file.c lib/sq_csv.c lib/sq_training.c lib/sq_yaml.c lib/sq_catalog.c \
-              lib/sq_gazetteer.c lib/sq_matrix.c lib/sq_rules.c lib/sq_calendar.c lib/sq_sla.c lib/sq_deadline.c
+              lib/sq_gazetteer.c lib/sq_matrix.c lib/sq_rules.c lib/sq_calendar.c lib/sq_sla.c lib/sq_deadline.c lib/sq_hanzi.c lib/sq_repeat.c
 BROKER_SRC  = broker/main.c broker/broker.c
 WORKER_SRC  = workers/main.c workers/intake.c workers/lookup.c workers/sweeper.c \
               workers/classify.c workers/route.c workers/catalog_sync.c workers/deadline.c

@@ -794,6 +794,13 @@ const sq_textclass_options_t *sq_textclass_options(const sq_textclass_t *self)
     return &self->options;
 }
 
+double sq_textclass_idf(const sq_textclass_t *self, uint32_t bucket)
+{
+    if (bucket >= self->bucket_count || !self->row_of[bucket])
+        return 0;
+    return self->idf[self->row_of[bucket] - 1];
+}
+
 double sq_textclass_temperature(const sq_textclass_t *self)
 {
     return self->temperature;

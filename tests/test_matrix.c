@@ -225,7 +225,7 @@ START_TEST(precedence_is_priority_then_keys_then_file_order)
     sq_route_decision_t decision;
 
     //  Highest priority.
-    sq_route_query_t query = {"food.school_canteen", SQ_TYPE_COMPLAINT, "hexi", "web"};
+    sq_route_query_t query = {"food.school_canteen", SQ_TYPE_COMPLAINT, "hexi", "web", NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, "jyj", "school-canteen", "scjgj", &decision);
     ck_assert_str_eq(decision.reason, "rule school-canteen (priority 100, matched "
                                       "category=food.school_canteen): 附件1 学校食堂由教育部门牵头");
@@ -238,17 +238,17 @@ START_TEST(precedence_is_priority_then_keys_then_file_order)
                      "channel=hotline12315): 12315 受理的食品投诉由市场监管牵头");
 
     //  A list of values.
-    query = (sq_route_query_t){"food.restaurant", SQ_TYPE_COMPLAINT, "hexi", "web"};
+    query = (sq_route_query_t){"food.restaurant", SQ_TYPE_COMPLAINT, "hexi", "web", NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, "scjgj", "food-any", "hexi", &decision);
 
     //  Same priority and keys: file order.  Types match by label or name.
-    query = (sq_route_query_t){NULL, SQ_TYPE_SUGGESTION, "hexi", "web"};
+    query = (sq_route_query_t){NULL, SQ_TYPE_SUGGESTION, "hexi", "web", NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, "zjj", "suggestion-first", "", &decision);
     query.type = SQ_TYPE_ENQUIRY;
     s_expect_route(matrix, &query, NULL, 0, "scjgj", "suggestion-second", "", &decision);
 
     //  Nothing specific: the rule without `when`.
-    query = (sq_route_query_t){NULL, SQ_TYPE_NONE, "chengdong", NULL};
+    query = (sq_route_query_t){NULL, SQ_TYPE_NONE, "chengdong", NULL, NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, "chengdong", "fallback", "", &decision);
     ck_assert_str_eq(decision.reason, "rule fallback (priority 0, matched any; lead @region of "
                                       "chengdong): 其他事项属地兜底");
@@ -265,7 +265,7 @@ START_TEST(region_lead_needs_a_known_region)
     s_fixture_make(&fixture);
     sq_matrix_t *matrix = s_matrix_load(&fixture);
     sq_route_decision_t decision;
-    sq_route_query_t query = {"housing.property", SQ_TYPE_COMPLAINT, "hexi", "wechat"};
+    sq_route_query_t query = {"housing.property", SQ_TYPE_COMPLAINT, "hexi", "wechat", NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, "hexi", "property", "zjj", &decision);
     query.region = "chengdong";
     s_expect_route(matrix, &query, NULL, 0, "chengdong", "property", "zjj", &decision);
@@ -278,7 +278,7 @@ START_TEST(region_lead_needs_a_known_region)
     s_expect_route(matrix, &query, NULL, 0, NULL, "property", "", &decision);
 
     //  "@region" among co is left out when the region is unknown.
-    query = (sq_route_query_t){"food.restaurant", SQ_TYPE_COMPLAINT, NULL, "web"};
+    query = (sq_route_query_t){"food.restaurant", SQ_TYPE_COMPLAINT, NULL, "web", NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, "scjgj", "food-any", "", &decision);
     ck_assert_ptr_nonnull(strstr(decision.reason, "co @region left out: the region is unknown"));
     sq_matrix_destroy(&matrix);
@@ -295,7 +295,7 @@ START_TEST(departments_that_returned_it_are_passed_over)
 
     //  The lead returned it: the next rule in precedence decides.
     const char *jyj[] = {"jyj"};
-    sq_route_query_t query = {"food.school_canteen", SQ_TYPE_COMPLAINT, "hexi", "web"};
+    sq_route_query_t query = {"food.school_canteen", SQ_TYPE_COMPLAINT, "hexi", "web", NULL, 0};
     s_expect_route(matrix, &query, jyj, 1, "scjgj", "food-any", "hexi", &decision);
     ck_assert_str_eq(decision.reason, "rule food-any (priority 50, matched "
                                       "category=food.school_canteen; skipped rule school-canteen: "
@@ -323,7 +323,7 @@ START_TEST(departments_that_returned_it_are_passed_over)
     //  The region's government returned a property complaint: the fallback leads it to the
     //  same government, which is excluded too, so triage.
     const char *hexi[] = {"hexi"};
-    query = (sq_route_query_t){"housing.property", SQ_TYPE_COMPLAINT, "hexi", "web"};
+    query = (sq_route_query_t){"housing.property", SQ_TYPE_COMPLAINT, "hexi", "web", NULL, 0};
     s_expect_route(matrix, &query, hexi, 1, NULL, NULL, "", &decision);
     sq_matrix_destroy(&matrix);
     s_fixture_remove(&fixture);
@@ -341,13 +341,13 @@ START_TEST(no_rule_matched)
                           "    basis: x\n");
     sq_matrix_t *matrix = s_matrix_load(&fixture);
     sq_route_decision_t decision;
-    sq_route_query_t query = {"food.restaurant", SQ_TYPE_HELP, "hexi", "email"};
+    sq_route_query_t query = {"food.restaurant", SQ_TYPE_HELP, "hexi", "email", NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, "zjj", "only", "", &decision);
     query.channel = "wechat";
     s_expect_route(matrix, &query, NULL, 0, NULL, NULL, "", &decision);
     ck_assert_str_eq(decision.reason, "no rule matched (category=food.restaurant, type=求助, "
                                       "region=hexi, channel=wechat)");
-    query = (sq_route_query_t){NULL, SQ_TYPE_NONE, NULL, NULL};
+    query = (sq_route_query_t){NULL, SQ_TYPE_NONE, NULL, NULL, NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, NULL, NULL, "", &decision);
     ck_assert_str_eq(decision.reason, "no rule matched (category=?, type=?, region=?, channel=?)");
     sq_matrix_destroy(&matrix);
@@ -366,7 +366,7 @@ START_TEST(co_never_repeats_the_lead)
                           "    basis: x\n");
     sq_matrix_t *matrix = s_matrix_load(&fixture);
     sq_route_decision_t decision;
-    sq_route_query_t query = {NULL, SQ_TYPE_COMPLAINT, "hexi", "web"};
+    sq_route_query_t query = {NULL, SQ_TYPE_COMPLAINT, "hexi", "web", NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, "hexi", "local", "chengdong,zjj", &decision);
     query.region = "chengdong";
     s_expect_route(matrix, &query, NULL, 0, "chengdong", "local", "zjj", &decision);
@@ -395,7 +395,7 @@ START_TEST(matrix_mistakes_name_file_line_and_key)
     s_expect_matrix_error(&fixture, "rules:\n  - id: a\n    when:\n      colour: red\n"
                                     "    lead: zjj\n    basis: x\n",
                           "4: rules[0].when.colour: unknown key (known: category, type, region, "
-                          "channel)");
+                          "channel, setting)");
     s_expect_matrix_error(&fixture, "rules:\n  - id: a\n    when:\n"
                                     "      category: [food.restaurant, food.x]\n"
                                     "    lead: zjj\n    basis: x\n",
@@ -562,10 +562,11 @@ START_TEST(rules_mistakes_name_file_line_and_rule)
                          "2: rules[0].label: unknown urgency \"投诉\" (urgencies: 紧急 一般)");
     s_expect_rules_error(&fixture, "rules:\n  - {id: a, target: channel, action: force, "
                                    "label: web, any: [x]}\n",
-                         "2: rules[0].target: must be category | type | urgency, got \"channel\"");
+                         "2: rules[0].target: must be category | type | urgency | setting, got "
+                         "\"channel\"");
     s_expect_rules_error(&fixture, "rules:\n  - {id: a, target: type, action: prefer, "
                                    "label: 投诉, any: [x]}\n",
-                         "2: rules[0].action: must be force | veto, got \"prefer\"");
+                         "2: rules[0].action: must be force | veto | cue, got \"prefer\"");
     s_expect_rules_error(&fixture, "rules:\n  - {id: a, target: type, action: veto, label: 投诉}\n",
                          "2: rules[0]: rule a needs `any` or `regex` (or both)");
     s_expect_rules_error(&fixture, "rules:\n  - {id: a, target: type, action: veto, label: 投诉, "
@@ -577,8 +578,17 @@ START_TEST(rules_mistakes_name_file_line_and_rule)
                          "3: rules[1].id: \"a\" is already used on line 2");
     s_expect_rules_error(&fixture, "rules:\n  - {id: a, target: type, action: veto, label: 投诉, "
                                    "any: [x], weight: 3}\n",
-                         "2: rules[0].weight: unknown key (known: id, target, action, label, any, "
-                         "regex, priority)");
+                         "2: rules[0].weight: only a cue has a weight (rule a)");
+    s_expect_rules_error(&fixture, "rules:\n  - {id: a, target: type, action: cue, label: 投诉, "
+                                   "any: [x]}\n",
+                         "2: rules[0].weight: required, but missing");
+    s_expect_rules_error(&fixture, "rules:\n  - {id: a, target: type, action: cue, label: 投诉, "
+                                   "any: [x], weight: 21}\n",
+                         "2: rules[0].weight: must be a number from -20 to 20, got \"21\"");
+    s_expect_rules_error(&fixture, "rules:\n  - {id: a, target: setting, action: force, "
+                                   "label: moon, any: [x]}\n",
+                         "2: rules[0].label: unknown setting \"moon\" (settings are listed in "
+                         "categories.yaml)");
     s_fixture_remove(&fixture);
 }
 END_TEST
@@ -598,7 +608,7 @@ START_TEST(shipped_matrix_and_rules_load)
         for (int type = SQ_TYPE_NONE; type < SQ_TYPE_COUNT; type++)
             for (size_t r = 0; r <= sq_catalog_region_count(catalog); r++) {
                 sq_route_query_t query = {sq_catalog_category_at(catalog, c)->id,
-                                          (sq_type_t) type, NULL, "hotline12345"};
+                                          (sq_type_t) type, NULL, "hotline12345", NULL, 0};
                 if (r < sq_catalog_region_count(catalog))
                     query.region = sq_catalog_region_at(catalog, r)->id;
                 sq_route_decision_t decision;
