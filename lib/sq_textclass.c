@@ -443,14 +443,16 @@ static int s_fit_sgd(sq_textclass_trainer_t *trainer, sq_textclass_t *model)
                 for (size_t c = 0; c < classes; c++)
                     gradient[c] = scores[c] - (c == truth);
             }
-            else {
-                size_t rival = truth == 0 ? 1 : 0;
+            size_t rival = truth == 0 ? 1 : 0;
+            bool violated = true;   //  hinge: only then is there a gradient
+            if (o->method != SQ_TEXTCLASS_LOGISTIC) {
                 for (size_t c = 0; c < classes; c++)
                     if (c != truth && scores[c] > scores[rival])
                         rival = c;
                 for (size_t c = 0; c < classes; c++)
                     gradient[c] = 0;
-                if (scores[truth] - scores[rival] < 1) {
+                violated = scores[truth] - scores[rival] < 1;
+                if (violated) {
                     gradient[truth] = -1;
                     gradient[rival] = 1;
                 }
@@ -461,11 +463,18 @@ static int s_fit_sgd(sq_textclass_trainer_t *trainer, sq_textclass_t *model)
                     w[i] = (float) (w[i] * scale);
                 scale = 1;
             }
-            for (size_t i = start; i < end; i++) {
+            //  The hinge's gradient is zero but for the true class and its rival, so only
+            //  their weights move (subtracting zero from the others changes nothing).
+            for (size_t i = start; violated && i < end; i++) {
                 float *row = w + (size_t) trainer->features[i].bucket * classes;
                 double x = trainer->features[i].value * eta / scale;
-                for (size_t c = 0; c < classes; c++)
-                    row[c] -= (float) (gradient[c] * x);
+                if (o->method == SQ_TEXTCLASS_LOGISTIC)
+                    for (size_t c = 0; c < classes; c++)
+                        row[c] -= (float) (gradient[c] * x);
+                else {
+                    row[truth] -= (float) (gradient[truth] * x);
+                    row[rival] -= (float) (gradient[rival] * x);
+                }
             }
             for (size_t c = 0; c < classes; c++)
                 model->bias[c] -= (float) (eta * gradient[c]);

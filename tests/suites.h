@@ -21,5 +21,8 @@ Suite *test_sla_suite(void);
 Suite *test_deadline_suite(void);
 Suite *test_broker_suite(void);
 Suite *test_intake_db_suite(void);
+Suite *test_hanzi_suite(void);
+Suite *test_repeat_suite(void);
+Suite *test_history_suite(void);
 
 #endif
