@@ -133,7 +133,12 @@ double sq_repeat_similarity(const sq_textclass_t *model, const sq_repeat_terms_t
             j++;
     }
     double smaller = weight_a < weight_b ? weight_a : weight_b;
-    return smaller > 0 ? shared / smaller : 0;
+    if (smaller <= 0)
+        return 0;
+    //  a few words are not enough to say two reports are one incident
+    size_t fewer = a->count < b->count ? a->count : b->count;
+    double sure = fewer < SQ_REPEAT_TERMS_ENOUGH ? (double) fewer / SQ_REPEAT_TERMS_ENOUGH : 1;
+    return shared / smaller * sure;
 }
 
 char *sq_repeat_format(const sq_repeat_terms_t *terms, char *buffer, size_t size)

@@ -12,7 +12,9 @@
 
     The similarity of two complaints is the weight of the terms they share over the weight
     of the terms of the shorter one (0 to 1), so that a short message that retells part of
-    a long transcript still scores high.  What counts as a candidate (same region and
+    a long transcript still scores high; but when the shorter one has fewer than
+    SQ_REPEAT_TERMS_ENOUGH terms ("停水了啥时候来水" has 7), the similarity is scaled down in
+    proportion, since a few words cannot tell one incident from another.  What counts as a candidate (same region and
     category, the time window) and the thresholds for merging and for suggesting are the
     caller's (workers/classify.c).  Pure functions of their arguments: safe from any thread.
 */
@@ -25,6 +27,7 @@
 #include "sq_textclass.h"
 
 #define SQ_REPEAT_TERMS_MAX 64
+#define SQ_REPEAT_TERMS_ENOUGH 12   //  terms below which similarity is scaled down
 
 //  A complaint's terms: distinct bucket numbers in ascending order.
 typedef struct {

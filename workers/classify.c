@@ -15,6 +15,9 @@
 #include "sq_state.h"
 
 #define S_TOP 5                  //  scores kept in the explanation
+#define S_MODEL_DOUBT 0.05       //  a model is never more sure than 1 - this, against the cues
+#define S_SHARE_TAIL 0.1         //  categories less likely than this times the likeliest add
+                                 //  nothing to a lead's share
 #define S_CANDIDATES_MAX "200"   //  earlier complaints compared for a repeat report
 
 const char *const classify_target_names[CLASSIFY_TARGETS] = {"category", "type", "urgency"};
@@ -127,6 +130,9 @@ static s_decision_t s_decide(classify_t *self, classify_target_t target, const c
     json_t *vetoed = json_array(), *cues = json_array();
     double best = -INFINITY;
     size_t kept = 0;
+    //  Each other label keeps at least its share of S_MODEL_DOUBT, so that a model trained on
+    //  a few hundred examples, however sure, can be overturned by what the procedure says.
+    double floor = labels > 1 ? S_MODEL_DOUBT / (double) (labels - 1) : 0;
     for (int i = 0; i < count; i++) {
         const char *veto_rule = sq_rules_vetoed(&verdict, scores[i].label);
         if (veto_rule) {
@@ -134,7 +140,7 @@ static s_decision_t s_decide(classify_t *self, classify_target_t target, const c
                                                     "rule", veto_rule));
             continue;
         }
-        double logit = log(scores[i].probability > 1e-12 ? scores[i].probability : 1e-12)
+        double logit = log(scores[i].probability > floor ? scores[i].probability : floor)
                        + sq_rules_evidence(&verdict, scores[i].label);
         scores[kept] = scores[i];
         scores[kept++].probability = logit;   //  a log-odds for now
@@ -223,8 +229,10 @@ static void s_operator_keeps(s_decision_t *decision, const char *value)
 }
 
 //  The share of the category's probability that goes to each lead department under the
-//  matrix (categories that would go to triage count as one more "lead"), and the decision
-//  that follows: when the best lead is not the one of the likeliest category, the likeliest
+//  matrix (categories that would go to triage count as one more "lead"; categories less
+//  likely than S_SHARE_TAIL times the likeliest count for nothing, or the long tail of a
+//  department with many categories would make it look likely for any text at all), and the
+//  decision that follows: when the best lead is not the one of the likeliest category, the likeliest
 //  category with the best lead.  Returns the best lead's share; why gets {lead, share}.
 static double s_lead_share(classify_t *self, s_decision_t *category, sq_route_query_t query,
                            json_t *why)
@@ -241,9 +249,11 @@ static double s_lead_share(classify_t *self, s_decision_t *category, sq_route_qu
         leads[i] = decision.lead;   //  borrowed from the catalogue or matrix
     }
     size_t best = 0;
+    double tail = category->all[0].probability * S_SHARE_TAIL;   //  all[] is best first
     for (size_t i = 0; i < count; i++) {
         for (size_t j = 0; j < count; j++)
-            if ((leads[j] == leads[i]) || (leads[j] && leads[i] && streq(leads[j], leads[i])))
+            if (category->all[j].probability >= tail
+                && ((leads[j] == leads[i]) || (leads[j] && leads[i] && streq(leads[j], leads[i]))))
                 share[i] += category->all[j].probability;
         if (share[i] > share[best])
             best = i;

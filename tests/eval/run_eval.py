@@ -127,6 +127,8 @@ def outcome_of(row, order, orders_by_number):
     for event in order["history"]:
         if event.get("kind") == "repeat_suggested":
             decided["suggested"] = event["detail"].get("candidate", "")
+        if event.get("to_state") == "classified" and "repeat" in event.get("detail", {}):
+            decided["repeat"] = event["detail"]["repeat"]
     if decided["state"] == "merged":   # routed as its master was
         master = orders_by_number.get(decided["master"], {})
         decided["lead"] = master.get("lead_department") or ""
@@ -220,6 +222,16 @@ def report_realistic(rows, decided, half, show_errors):
               top=12)
     if not show_errors:
         return
+    print("\n  repeat reports (id: outcome, the most alike earlier report and how alike)")
+    for r in repeats:
+        d = decided[r["id"]]
+        repeat = d.get("repeat", {})
+        group = {number_of[x["id"]] for x in rows if x["incident"] == r["incident"]
+                 and x["id"] != r["id"]}
+        print("  %s %s: %s, %s %s %s" % (r["id"], r["incident"], d["state"],
+                                       repeat.get("candidate", "-"),
+                                       repeat.get("similarity", "-"),
+                                       "(right)" if repeat.get("candidate") in group else ""))
     print("\n  errors (id  field: true -> decided  | title)")
     for row in rows:
         d = decided[row["id"]]
