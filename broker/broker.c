@@ -47,6 +47,13 @@ typedef struct {
     uint64_t dropped_full;     //  refused because the service's queue was full
     uint64_t dropped_expired;  //  queued longer than request_ttl_ms
     uint64_t mmi;              //  MMI requests answered
+    //  Worker sessions, counted since the last "workers:" line (see s_log_workers).
+    uint64_t ready;            //  registered (READY)
+    uint64_t disconnected;     //  said DISCONNECT
+    uint64_t expired;          //  silent for liveness heartbeats
+    uint64_t refused;          //  broke the protocol, and were disconnected
+    uint64_t unknown;          //  spoke without READY, and were told DISCONNECT
+    uint64_t requeued_seen;    //  requeued as of the last "workers:" line
 } s_stats_t;
 
 struct _broker_t {
@@ -151,7 +158,7 @@ static void s_send_command(broker_t *self, zframe_t *address, sq_mdp_kind_t kind
         sq_mdp_msg_set_body(command, &body);
     }
     if (sq_mdp_msg_send(&command, self->worker_socket))
-        sq_warn("cannot send %s to a worker: %s", sq_mdp_kind_name(kind),
+        sq_warn_limited("cannot send %s to a worker: %s", sq_mdp_kind_name(kind),
                 zmq_strerror(zmq_errno()));
 }
 
@@ -194,8 +201,8 @@ static void s_worker_delete(broker_t *self, s_worker_t *worker, bool disconnect)
         zlistx_add_start(service->requests, worker->request);
         worker->request = NULL;
         self->stats.requeued++;
-        sq_info("worker %s (%s) went away holding a request: requeued", worker->identity,
-                service->name);
+        sq_info_limited("worker %s (%s) went away holding a request: requeued",
+                        worker->identity, service->name);
     }
     if (worker->waiting_handle)
         zlistx_delete(service->waiting, worker->waiting_handle);
@@ -205,8 +212,9 @@ static void s_worker_delete(broker_t *self, s_worker_t *worker, bool disconnect)
 
 static void s_worker_expire(broker_t *self, s_worker_t *worker)
 {
-    sq_info("worker %s (%s) expired: silent for %d ms", worker->identity, worker->service->name,
-            self->heartbeat_ms * self->liveness);
+    sq_info_limited("worker %s (%s) expired: silent for %d ms", worker->identity,
+                    worker->service->name, self->heartbeat_ms * self->liveness);
+    self->stats.expired++;
     //  No DISCONNECT: a worker that was only slow learns it from the answer to its next
     //  message, and announces itself once instead of twice.
     s_worker_delete(self, worker, false);
@@ -241,7 +249,9 @@ static void s_service_dispatch(broker_t *self, s_service_t *service)
 
 static void s_protocol_error(broker_t *self, s_worker_t *worker, const char *why)
 {
-    sq_warn("worker %s (%s): %s; disconnecting it", worker->identity, worker->service->name, why);
+    sq_warn_limited("worker %s (%s): %s; disconnecting it", worker->identity,
+                    worker->service->name, why);
+    self->stats.refused++;
     s_service_t *service = worker->service;
     s_worker_delete(self, worker, true);
     s_service_dispatch(self, service);
@@ -255,14 +265,16 @@ static void s_worker_ready(broker_t *self, char **identity_p, sq_mdp_msg_t *mess
 {
     const char *name = sq_mdp_msg_service(message);
     if (strncmp(name, S_MMI_PREFIX, strlen(S_MMI_PREFIX)) == 0) {
-        sq_warn("worker %s offered the reserved service %s; disconnecting it", *identity_p, name);
+        sq_warn_limited("worker %s offered the reserved service %s; disconnecting it", *identity_p,
+                        name);
         s_send_command(self, sq_mdp_msg_address(message), SQ_MDP_DISCONNECT, NULL);
         return;
     }
     s_service_t *service = s_service_require(self, name);
     s_worker_t *worker = s_worker_new(self, identity_p, sq_mdp_msg_address(message), service);
-    sq_info("worker %s ready for %s (%zu workers, %zu requests queued)", worker->identity,
-            name, zlistx_size(service->workers), zlistx_size(service->requests));
+    sq_debug("worker %s ready for %s (%zu workers, %zu requests queued)", worker->identity,
+             name, zlistx_size(service->workers), zlistx_size(service->requests));
+    self->stats.ready++;
     s_service_dispatch(self, service);
 }
 
@@ -279,7 +291,8 @@ static void s_worker_reply(broker_t *self, s_worker_t *worker, sq_mdp_msg_t *mes
     zmsg_t *body = sq_mdp_msg_take_body(message);
     sq_mdp_msg_set_body(reply, &body);
     if (sq_mdp_msg_send(&reply, self->client_socket))
-        sq_warn("cannot forward a reply for %s: %s", service->name, zmq_strerror(zmq_errno()));
+        sq_warn_limited("cannot forward a reply for %s: %s", service->name,
+                        zmq_strerror(zmq_errno()));
     else
         self->stats.replies_out++;
     sq_debug("reply from worker %s for %s forwarded", worker->identity, service->name);
@@ -299,8 +312,9 @@ static void s_worker_message(broker_t *self, sq_mdp_msg_t *message)
         if (kind == SQ_MDP_READY)
             s_worker_ready(self, &identity, message);
         else if (kind != SQ_MDP_DISCONNECT) {
-            sq_info("%s from unknown worker %s: answered DISCONNECT", sq_mdp_kind_name(kind),
-                    identity);
+            sq_info_limited("%s from unknown worker %s: answered DISCONNECT",
+                            sq_mdp_kind_name(kind), identity);
+            self->stats.unknown++;
             s_send_command(self, sq_mdp_msg_address(message), SQ_MDP_DISCONNECT, NULL);
         }
         free(identity);
@@ -321,7 +335,8 @@ static void s_worker_message(broker_t *self, sq_mdp_msg_t *message)
             s_worker_reply(self, worker, message);
         break;
     case SQ_MDP_DISCONNECT: {
-        sq_info("worker %s (%s) disconnected", worker->identity, worker->service->name);
+        sq_debug("worker %s (%s) disconnected", worker->identity, worker->service->name);
+        self->stats.disconnected++;
         s_service_t *service = worker->service;
         s_worker_delete(self, worker, false);
         s_service_dispatch(self, service);
@@ -357,14 +372,14 @@ static void s_mmi(broker_t *self, sq_mdp_msg_t *message)
     zmsg_addstr(body, code);
     sq_mdp_msg_set_body(reply, &body);
     if (sq_mdp_msg_send(&reply, self->client_socket))
-        sq_warn("cannot answer %s: %s", name, zmq_strerror(zmq_errno()));
+        sq_warn_limited("cannot answer %s: %s", name, zmq_strerror(zmq_errno()));
 }
 
 //  The one dispatch function for the client socket.
 static void s_client_message(broker_t *self, sq_mdp_msg_t *message)
 {
     if (sq_mdp_msg_kind(message) != SQ_MDP_CLIENT) {
-        sq_warn("dropped a worker command (%s) sent to the client endpoint",
+        sq_warn_limited("dropped a worker command (%s) sent to the client endpoint",
                 sq_mdp_kind_name(sq_mdp_msg_kind(message)));
         return;
     }
@@ -438,7 +453,7 @@ static void s_purge_services(broker_t *self)
         size_t dropped = s_purge_requests(service, now);
         if (dropped > 0) {
             self->stats.dropped_expired += dropped;
-            sq_warn("dropped %zu requests for %s queued longer than %d ms", dropped,
+            sq_warn_limited("dropped %zu requests for %s queued longer than %d ms", dropped,
                     service->name, self->request_ttl_ms);
         }
         if (zlistx_size(service->workers) == 0 && zlistx_size(service->requests) == 0)
@@ -468,6 +483,24 @@ static void s_log_stats(broker_t *self)
             zhashx_size(self->workers), zhashx_size(self->services), queued);
 }
 
+//  One line per heartbeat in which sessions came or went, instead of one per session: after
+//  a restart under load it tells how fast the workers came back and that they stay.
+static void s_log_workers(broker_t *self)
+{
+    s_stats_t *stats = &self->stats;
+    uint64_t requeued = stats->requeued - stats->requeued_seen;
+    if (!stats->ready && !stats->disconnected && !stats->expired && !stats->refused
+        && !stats->unknown && !requeued)
+        return;
+    sq_info("workers: %zu registered (%" PRIu64 " ready, %" PRIu64 " disconnected, %" PRIu64
+            " expired, %" PRIu64 " refused for protocol errors, %" PRIu64
+            " unknown told to reconnect, %" PRIu64 " requests requeued)",
+            zhashx_size(self->workers), stats->ready, stats->disconnected, stats->expired,
+            stats->refused, stats->unknown, requeued);
+    stats->ready = stats->disconnected = stats->expired = stats->refused = stats->unknown = 0;
+    stats->requeued_seen = stats->requeued;
+}
+
 static int s_on_heartbeat(zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
@@ -478,6 +511,8 @@ static int s_on_heartbeat(zloop_t *loop, int timer_id, void *arg)
     for (s_worker_t *worker = (s_worker_t *) zhashx_first(self->workers); worker;
          worker = (s_worker_t *) zhashx_next(self->workers))
         s_send_command(self, worker->address, SQ_MDP_HEARTBEAT, NULL);
+    s_log_workers(self);
+    sq_log_flush_limited();
     if (zclock_mono() >= self->stats_at) {
         s_log_stats(self);
         self->stats_at = zclock_mono() + S_STATS_INTERVAL_MS;

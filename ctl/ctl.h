@@ -56,6 +56,7 @@ int ctl_train(const sq_config_t *config, int argc, char *argv[]);
 int ctl_eval(const sq_config_t *config, int argc, char *argv[]);
 int ctl_correct(const sq_config_t *config, int argc, char *argv[]);
 int ctl_train_from_db(const sq_config_t *config, int argc, char *argv[]);
+int ctl_spool(const sq_config_t *config, int argc, char *argv[]);
 //  train --history FILE --mapping FILE: the category model learnt from a city's old orders.
 int ctl_train_history(const sq_config_t *config, int argc, char *argv[]);
 

@@ -55,6 +55,8 @@ static void s_usage(FILE *out)
             "  stats --from DATE --to DATE [--by department|category|region|line] [--csv]\n"
             "                                    received, responded, closed on time, overdue,\n"
             "                                    working time to sign-for and close (README: Measures)\n"
+            "  spool                             what waits in each adapter's spool: how many, since\n"
+            "                                    when, the owner, the last error of its replay\n"
             "  catalog                           check the city's catalogue, matrix and rules\n"
             "  calendar add TIME DURATION        when a time limit ends: DURATION is Nwd (working\n"
             "                                    days), Nwh (working hours) or Nh, e.g.\n"
@@ -157,6 +159,8 @@ int main(int argc, char *argv[])
         rc = ctl_overdue(config, verb_argc, verb_argv);
     else if (strcmp(verb, "calendar") == 0)
         rc = ctl_calendar(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "spool") == 0)
+        rc = ctl_spool(config, verb_argc, verb_argv);
     else if (strcmp(verb, "catalog") == 0)
         rc = ctl_catalog(config, verb_argc, verb_argv);
     else if (strcmp(verb, "migrate") == 0)

@@ -12,6 +12,14 @@ void *sq_alloc(size_t size)
     return memory;
 }
 
+void *sq_realloc(void *memory, size_t size)
+{
+    void *resized = realloc(memory, size ? size : 1);
+    if (!resized)
+        abort();
+    return resized;
+}
+
 char *sq_strdup(const char *text)
 {
     char *copy = strdup(text);

@@ -10,6 +10,9 @@
 //  size bytes, zeroed (at least one byte, so size 0 is fine).  The caller frees it.
 void *sq_alloc(size_t size);
 
+//  memory resized to size bytes (memory may be NULL); what is added is not zeroed.
+void *sq_realloc(void *memory, size_t size);
+
 //  A copy of text.  The caller frees it.
 char *sq_strdup(const char *text);
 

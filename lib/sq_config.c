@@ -41,6 +41,7 @@ static const s_key_t s_keys[] = {
     S_INT("broker", "request_ttl_ms", broker_request_ttl_ms, 30000, 100, 3600000),
     S_STR("worker", "services", worker_services, "suqiu.intake,suqiu.lookup,suqiu.classify,suqiu.route"),
     S_INT("worker", "sessions", worker_sessions, 32, 1, 1024),
+    S_INT("worker", "reconnect_ms", worker_reconnect_ms, 1000, 10, 60000),
     S_INT("worker", "batch_max", worker_batch_max, 64, 1, 10000),
     S_INT("worker", "batch_wait_ms", worker_batch_wait_ms, 1, 0, 1000),
     S_INT("worker", "sweep_interval_ms", worker_sweep_interval_ms, 5000, 100, 3600000),
@@ -53,6 +54,17 @@ static const s_key_t s_keys[] = {
     S_INT("hotline", "max_body_bytes", hotline_max_body_bytes, 65536, 1024, 16777216),
     S_INT("hotline", "broker_timeout_ms", hotline_broker_timeout_ms, 2500, 10, 600000),
     S_INT("hotline", "broker_retries", hotline_broker_retries, 3, 1, 100),
+    S_STR("web", "address", web_address, "127.0.0.1"),
+    S_INT("web", "port", web_port, 8080, 1, 65535),
+    S_INT("web", "threads", web_threads, 8, 1, 1024),
+    S_INT("web", "max_body_bytes", web_max_body_bytes, 65536, 1024, 16777216),
+    S_INT("web", "broker_timeout_ms", web_broker_timeout_ms, 1500, 10, 600000),
+    S_INT("web", "broker_retries", web_broker_retries, 2, 1, 100),
+    S_STR("web", "api_keys", web_api_keys, "dev-open311-key"),
+    S_STR("web", "secret", web_secret, ""),
+    S_INT("web", "submissions_per_minute", web_submissions_per_minute, 10, 1, 100000),
+    S_INT("web", "lookups_per_minute", web_lookups_per_minute, 30, 1, 100000),
+    S_STR("web", "pages_dir", web_pages_dir, ""),
     S_STR("catalog", "dir", catalog_dir, ""),
     S_STR("classify", "model_dir", classify_model_dir, ""),
     S_INT("classify", "min_confidence_percent", classify_min_confidence_percent, 40, 0, 100),
@@ -61,6 +73,8 @@ static const s_key_t s_keys[] = {
     S_INT("classify", "duplicate_shingle", classify_duplicate_shingle, 2, 1, 8),
     S_INT("classify", "repeat_merge_percent", classify_repeat_merge_percent, 40, 1, 100),
     S_INT("classify", "repeat_suggest_percent", classify_repeat_suggest_percent, 25, 1, 100),
+    S_STR("spool", "dir", spool_dir, ""),
+    S_INT("spool", "replay_ms", spool_replay_ms, 1000, 10, 600000),
     S_INT("limits", "title_max_chars", limits_title_max_chars, 200, 1, 10000),
     S_INT("limits", "content_max_chars", limits_content_max_chars, 4000, 1, 1000000),
     S_INT("limits", "field_max_chars", limits_field_max_chars, 500, 1, 100000),
@@ -378,6 +392,26 @@ char *sq_config_model_dir(const sq_config_t *self)
         return sq_strdup(self->classify_model_dir);
     char *folder = NULL;
     if (asprintf(&folder, "%s/var/models", self->root) < 0)
+        abort();
+    return folder;
+}
+
+char *sq_config_pages_dir(const sq_config_t *self)
+{
+    if (self->web_pages_dir[0])
+        return sq_strdup(self->web_pages_dir);
+    char *folder = NULL;
+    if (asprintf(&folder, "%s/adapters/web/pages", self->root) < 0)
+        abort();
+    return folder;
+}
+
+char *sq_config_spool_dir(const sq_config_t *self)
+{
+    if (self->spool_dir[0])
+        return sq_strdup(self->spool_dir);
+    char *folder = NULL;
+    if (asprintf(&folder, "%s/var/spool", self->root) < 0)
         abort();
     return folder;
 }

@@ -29,6 +29,7 @@ typedef struct {
 
     char *worker_services;       //  comma-separated services one worker process serves
     int worker_sessions;         //  MDP sessions per process: requests that can be batched at once
+    int worker_reconnect_ms;     //  how long a session waits before it reconnects to the broker
     int worker_batch_max;        //  most complaints committed in one transaction
     int worker_batch_wait_ms;    //  how long a batch waits for company
     int worker_sweep_interval_ms;
@@ -42,10 +43,23 @@ typedef struct {
     int hotline_max_body_bytes;
     int hotline_broker_timeout_ms;
     int hotline_broker_retries;
+    char *web_address;            //  the citizen-facing web door: Open311 and the form
+    int web_port;
+    int web_threads;
+    int web_max_body_bytes;
+    int web_broker_timeout_ms;
+    int web_broker_retries;
+    char *web_api_keys;           //  comma-separated Open311 api_keys that may POST
+    char *web_secret;             //  signs the form's CSRF tokens; "" = a new one at each start
+    int web_submissions_per_minute;   //  per client address
+    int web_lookups_per_minute;       //  status-page lookups per client address
+    char *web_pages_dir;          //  the HTML templates; "" = <root>/adapters/web/pages
 
     char *catalog_dir;           //  departments/regions/categories/matrix YAML; "" = this file's folder
 
     char *classify_model_dir;    //  trained models; "" = <root>/var/models
+    char *spool_dir;             //  the adapters' spools, one folder per channel; "" = <root>/var/spool
+    int spool_replay_ms;         //  how often an adapter replays what waits in its spool
     int classify_min_confidence_percent;   //  below this the category goes to manual triage
     int classify_duplicate_window_hours;   //  repeat reports within this are merged; 0 = never
     int classify_duplicate_max_distance;   //  SimHash bits two repeat reports may differ in
@@ -86,6 +100,13 @@ char *sq_config_catalog_dir(const sq_config_t *self);
 
 //  The folder of trained models: classify.model_dir, else <root>/var/models.  A new string.
 char *sq_config_model_dir(const sq_config_t *self);
+
+//  The folder of the web door's HTML templates (web.pages_dir, or <root>/adapters/web/pages).
+//  The caller frees it.
+char *sq_config_pages_dir(const sq_config_t *self);
+
+//  The folder of the adapters' spools (spool.dir, or <root>/var/spool).  The caller frees it.
+char *sq_config_spool_dir(const sq_config_t *self);
 
 //  The default config path: $SUQIU_CONFIG or "config/hub.yaml".  Borrowed.
 const char *sq_config_default_path(void);

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sq_utf8.h"
+
 #define S_CHUNK 65536
 #define S_BUFFER_MAX (SQ_CSV_FIELD_MAX + 64)   //  a full field and libcsv's few spare bytes
 
@@ -83,42 +85,6 @@ static void s_record_clear(s_record_t *record)
     memset(record, 0, sizeof *record);
 }
 
-//  Offset of the first byte that is not part of valid UTF-8 (or is NUL), or length.
-static size_t s_utf8_bad_offset(const unsigned char *text, size_t length)
-{
-    size_t at = 0;
-    while (at < length) {
-        unsigned char lead = text[at];
-        size_t size;
-        uint32_t minimum, value;
-        if (lead == 0)
-            return at;
-        if (lead < 0x80) {
-            at++;
-            continue;
-        }
-        if (lead >= 0xC2 && lead <= 0xDF)
-            size = 2, value = lead & 0x1F, minimum = 0x80;
-        else if (lead >= 0xE0 && lead <= 0xEF)
-            size = 3, value = lead & 0x0F, minimum = 0x800;
-        else if (lead >= 0xF0 && lead <= 0xF4)
-            size = 4, value = lead & 0x07, minimum = 0x10000;
-        else
-            return at;
-        if (size > length - at)
-            return at;
-        for (size_t i = 1; i < size; i++) {
-            if ((text[at + i] & 0xC0) != 0x80)
-                return at;
-            value = (value << 6) | (text[at + i] & 0x3F);
-        }
-        if (value < minimum || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF))
-            return at;
-        at += size;
-    }
-    return length;
-}
-
 static size_t s_newlines(const char *text, size_t length)
 {
     size_t count = 0;
@@ -137,7 +103,7 @@ static void s_on_field(void *data, size_t length, void *context)
     if (!data)
         length = 0;
     size_t newlines = s_newlines(text, length);
-    size_t bad = s_utf8_bad_offset((const unsigned char *) text, length);
+    size_t bad = sq_utf8_bad_offset(text, length);
     if (bad < length) {
         size_t line = self->line - s_newlines(text + bad, length - bad);
         s_fail(self, line, "%s (byte 0x%02X in field %zu)",

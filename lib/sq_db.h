@@ -2,8 +2,16 @@
 
     Each process declares its runtime queries once, as a table of {name, sql}; they are
     prepared on every (re)connect.  The SQL in them is short: the logic lives in
-    functions under sql/.  Values go only as $n parameters.  When the connection is
-    lost, the next sq_db_exec reconnects first.
+    functions under sql/.  Values go only as $n parameters.
+
+    The connection heals itself: when it is lost (PostgreSQL restarted, crashed, or is
+    down), the next call connects again and prepares the statements again.  While the
+    server cannot be reached, attempts are spaced by a back-off (100 ms doubling to 1 s)
+    and a call in between fails at once with sq_db_error saying when the next attempt
+    is; the log says so a few times per window, not once per call.  A statement whose
+    connection turns out to be broken when it is sent, outside a transaction, is run once
+    more on a new connection: statements in the table must therefore be idempotent (the
+    hub's are: an intake is keyed, a state change checks the state it changes from).
 */
 #ifndef SQ_DB_H
 #define SQ_DB_H
@@ -26,7 +34,8 @@ sq_db_t *sq_db_new(const char *conninfo, const char *application_name,
 //  Close and free; safe on NULL and twice.
 void sq_db_destroy(sq_db_t **self_p);
 
-//  Connect (again) and prepare every statement.  Returns 0, or -1 (logged).
+//  Connect (again) now, whatever the back-off, and prepare every statement.  Returns 0,
+//  or -1 (logged, and the back-off grows).
 int sq_db_connect(sq_db_t *self);
 
 //  True while the connection is up.

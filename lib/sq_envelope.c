@@ -63,15 +63,6 @@ bool sq_channel_known(const char *channel)
     return false;
 }
 
-size_t sq_utf8_length(const char *text)
-{
-    size_t count = 0;
-    for (const unsigned char *byte = (const unsigned char *) text; *byte; byte++)
-        if ((*byte & 0xC0) != 0x80)
-            count++;
-    return count;
-}
-
 static int s_digits(const char *text, int count)
 {
     int value = 0;

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sq_utf8.h"
+
 typedef struct {
     int title_max_chars;
     int content_max_chars;
@@ -54,8 +56,5 @@ bool sq_channel_known(const char *channel);
 //  Parse an ISO-8601 time with zone (2026-11-23T10:00:00+08:00, ...Z, optional fraction)
 //  into seconds since the epoch.  Returns 0, or -1 when malformed or out of range.
 int sq_time_parse(const char *text, int64_t *epoch_seconds);
-
-//  Characters (code points) in a valid UTF-8 string.
-size_t sq_utf8_length(const char *text);
 
 #endif

@@ -84,7 +84,7 @@ int sq_handoff_send(sq_handoff_t *self, const char *service, const char *verb, c
     zmsg_addstr(body, number);
     sq_mdp_msg_set_body(request, &body);
     if (sq_mdp_msg_send(&request, self->socket)) {
-        sq_warn("cannot hand complaint=%s to %s: %s", number, service, zmq_strerror(zmq_errno()));
+        sq_warn_limited("cannot hand complaint=%s to %s: %s", number, service, zmq_strerror(zmq_errno()));
         return -1;
     }
     return 1;

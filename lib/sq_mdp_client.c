@@ -67,7 +67,7 @@ static zmsg_t *s_await_reply(sq_mdp_client_t *self, const char *service)
             sq_mdp_msg_destroy(&reply);
             return body;
         }
-        sq_warn("ignored a reply for service %s while waiting for %s", sq_mdp_msg_service(reply),
+        sq_warn_limited("ignored a reply for service %s while waiting for %s", sq_mdp_msg_service(reply),
                 service);
         sq_mdp_msg_destroy(&reply);
     }
@@ -89,7 +89,7 @@ zmsg_t *sq_mdp_client_request(sq_mdp_client_t *self, const char *service, zmsg_t
         sq_mdp_msg_set_body(request, &copy);
         if (sq_mdp_msg_send(&request, self->socket) == 0 && (reply = s_await_reply(self, service)))
             break;
-        sq_warn("no reply from %s within %d ms (attempt %d of %d)", service, self->timeout_ms,
+        sq_warn_limited("no reply from %s within %d ms (attempt %d of %d)", service, self->timeout_ms,
                 attempt, self->retries);
         //  A fresh socket, so that the late reply to this attempt is never read as the next.
         zsock_destroy(&self->socket);

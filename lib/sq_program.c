@@ -2,6 +2,7 @@
 #include "sq_program.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -64,6 +65,8 @@ sq_config_t *sq_program_start(int argc, char *argv[], const char *name, const ch
     sq_log_level_t level = SQ_LOG_INFO;
     sq_log_level_parse(config->log_level, &level);   //  the loader has validated it
     sq_log_init(name, verbose ? SQ_LOG_DEBUG : level);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     *exit_code = 0;
     return config;
 }

@@ -1,7 +1,9 @@
 /*  sq_program: the start of every suqiu daemon, written once.
 
     Parses the options every daemon takes (-c/--config FILE, -v/--verbose, -h/--help),
-    loads and validates the config, and starts logging under the program's name.  A
+    loads and validates the config, and starts logging under the program's name.  It also
+    ignores SIGPIPE (a client that hangs up is an error to handle, not a reason to die) and
+    SIGXFSZ (a file at its size limit makes the write fail, and the spool answers 503).  A
     daemon's main.c calls it, then constructs its objects, runs its loop and destroys
     them in reverse order.
 */

@@ -1,55 +1,65 @@
 #!/usr/bin/env bash
-# Start suqiu: the database (private cluster unless configured), the broker, the workers and
-# the hotline adapter, each in the background with a pid file in var/run and a log in var/log.
-# Safe to run twice: what is already running is left alone.  `make stop` (ops/stop.sh) stops all.
+# Start suqiu under its supervisor (ops/supervise.sh): the database (private cluster unless
+# configured), the broker, the workers and the adapters, each restarted whenever it dies,
+# each logging into var/log/NAME/current.  Safe to run twice: what runs is left alone, what
+# is down is started.  `make status` shows them all; `make stop` stops all, in order.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/supervise.sh"
 
 WORKERS=${SUQIU_WORKERS:-2}
-mkdir -p "$RUN_DIR" "$LOG_DIR"
+case "$WORKERS" in '' | *[!0-9]* | 0) die "SUQIU_WORKERS must be a whole number from 1, got \"$WORKERS\"" ;; esac
 "$(dirname "$0")/pg.sh" start
 
-# start NAME PROGRAM [ARGS]: start PROGRAM unless the process in var/run/NAME.pid is alive.
-start() {
-    local name=$1 program=$2
-    shift 2
-    local pidfile="$RUN_DIR/$name.pid"
-    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-        say "$name already running (pid $(cat "$pidfile"))"
-        return 0
-    fi
-    setsid "$BIN/$program" -c "$CONFIG" "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
-    echo $! >"$pidfile"
-    sleep 0.2
-    kill -0 "$(cat "$pidfile")" 2>/dev/null || { tail -n 5 "$LOG_DIR/$name.log" >&2; die "$name did not start; see $LOG_DIR/$name.log"; }
-}
-
-start broker suqiu-broker
+sv_start_scanner
+daemons=(broker)
+sv_define broker 2 "$BIN/suqiu-broker" -c "$CONFIG"
 for i in $(seq 1 "$WORKERS"); do
-    start "worker-$i" suqiu-worker
+    sv_define "worker-$i" 3 "$BIN/suqiu-worker" -c "$CONFIG"
+    daemons+=("worker-$i")
 done
-start hotline suqiu-hotline
+sv_define hotline 4 "$BIN/suqiu-hotline" -c "$CONFIG"
+daemons+=(hotline)
+# Workers beyond SUQIU_WORKERS from an earlier run: stopped and removed.
+for dir in "$SCAN_DIR"/worker-*/; do
+    [ -d "$dir" ] || continue
+    n=$(basename "$dir")
+    if [ "${n#worker-}" -gt "$WORKERS" ]; then
+        sv_down "$n"
+        rm -rf "$dir"
+        s6-svscanctl -an "$SCAN_DIR" || true
+        say "removed $n (SUQIU_WORKERS=$WORKERS)"
+    fi
+done
+sv_rescan
+for name in "${daemons[@]}"; do
+    sv_is_up "$name" || sv_up "$name"
+done
 
-config() { "$BIN/suqiuctl" -c "$CONFIG" config "$1"; }
 address=$(config hotline.address)
 port=$(config hotline.port)
 url="http://$address:$port"
-for _ in $(seq 1 100); do
+for i in $(seq 1 300); do
     curl -fsS "$url/v1/health" >/dev/null 2>&1 && break
+    [ $((i % 50)) = 0 ] && say "waiting for the hotline to answer at $url/v1/health ($((i / 10)) s)"
     sleep 0.1
 done
-curl -fsS "$url/v1/health" >/dev/null 2>&1 || die "the hotline does not answer at $url/v1/health; see $LOG_DIR/"
+if ! curl -fsS "$url/v1/health" >/dev/null 2>&1; then
+    "$(dirname "$0")/status.sh" >&2 || true
+    die "the hotline does not answer at $url/v1/health after 30 s; see $LOG_DIR/*/current"
+fi
 
 cat <<TEXT
-suqiu is running:
+suqiu is running, under its supervisor (s6), which restarts any process that dies:
   broker   clients $(config broker.client_endpoint)   workers $(config broker.worker_endpoint)
   workers  $WORKERS x suqiu-worker serving $(config worker.services)
   hotline  $url/v1/workorders   (POST a work order, GET /v1/workorders/NUMBER)
   database $(uses_external_db && echo "database.conninfo from $CONFIG" || echo "private PostgreSQL, unix socket $PGSOCK_DIR, database $(config database.name)")
-  logs     $LOG_DIR/      pids $RUN_DIR/
+  logs     $LOG_DIR/NAME/current; deaths and restarts in $LOG_DIR/supervise.log
 Try:
   curl -s -X POST -H 'Content-Type: application/json' $url/v1/workorders \\
     -d '{"line":"12345","external_id":"DEMO-1","caller_name":"张三","phone":"13800000000","address":"城关镇人民路1号","title":"小区噪音扰民","content":"夜间施工噪音","operator_id":"1001","received_at":"$(TZ=Asia/Shanghai date +%Y-%m-%dT%H:%M:%S%:z)"}'
   $BIN/suqiuctl list            # then: $BIN/suqiuctl route --explain NUMBER
+See every process, its uptime and restarts with: make status
 Stop everything with: make stop
 TEXT

@@ -1,30 +1,21 @@
 #!/usr/bin/env bash
-# Stop what ops/run.sh started (adapters first, the database last).  Safe to run twice.
+# Stop everything of this hub, in order (adapters, workers, broker, then the database), from
+# whatever state it is in: all up, partly up (e.g. only the PostgreSQL that `make check`
+# leaves running), a supervisor killed, nothing running at all.  Safe to run twice.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/supervise.sh"
 
-stop_one() {
-    local pidfile=$1 name pid
-    name=$(basename "$pidfile" .pid)
-    pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
+sv_stop_all
+# Processes started by hand from an older layout, with pid files in var/run.
+shopt -s nullglob
+for pidfile in "$RUN_DIR"/*.pid; do
+    pid=$(cat "$pidfile" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; then
         kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            kill -KILL "$pid" 2>/dev/null || true
-            say "$name did not stop in 5 s; killed"
-        else
-            say "stopped $name"
-        fi
+        say "stopped $(basename "$pidfile" .pid) (pid $pid)"
     fi
     rm -f "$pidfile"
-}
-
-shopt -s nullglob
-for pidfile in "$RUN_DIR"/hotline.pid "$RUN_DIR"/worker-*.pid "$RUN_DIR"/broker.pid; do
-    stop_one "$pidfile"
 done
 "$(dirname "$0")/pg.sh" stop
+say "everything is stopped"

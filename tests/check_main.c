@@ -11,13 +11,15 @@ static const struct {
     Suite *(*make)(void);
 } s_suites[] = {
     {"log", test_log_suite},       {"config", test_config_suite},
-    {"mdp", test_mdp_suite},       {"envelope", test_envelope_suite},
+    {"mdp", test_mdp_suite},       {"mdp_worker", test_mdp_worker_suite},
+    {"envelope", test_envelope_suite},
     {"number", test_number_suite}, {"state", test_state_suite},
     {"simhash", test_simhash_suite}, {"yaml", test_yaml_suite},
     {"catalog", test_catalog_suite}, {"matrix", test_matrix_suite},
     {"textclass", test_textclass_suite}, {"csv", test_csv_suite},
     {"broker", test_broker_suite},
-    {"intake_db", test_intake_db_suite}, {"calendar", test_calendar_suite},
+    {"http", test_http_suite},     {"spool", test_spool_suite},
+    {"db", test_db_suite},         {"intake_db", test_intake_db_suite}, {"calendar", test_calendar_suite},
     {"sla", test_sla_suite},       {"deadline", test_deadline_suite},
     {"hanzi", test_hanzi_suite},   {"repeat", test_repeat_suite},
     {"history", test_history_suite},

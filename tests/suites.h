@@ -7,6 +7,7 @@
 Suite *test_log_suite(void);
 Suite *test_config_suite(void);
 Suite *test_mdp_suite(void);
+Suite *test_mdp_worker_suite(void);
 Suite *test_envelope_suite(void);
 Suite *test_number_suite(void);
 Suite *test_state_suite(void);
@@ -20,6 +21,9 @@ Suite *test_calendar_suite(void);
 Suite *test_sla_suite(void);
 Suite *test_deadline_suite(void);
 Suite *test_broker_suite(void);
+Suite *test_db_suite(void);
+Suite *test_http_suite(void);
+Suite *test_spool_suite(void);
 Suite *test_intake_db_suite(void);
 Suite *test_hanzi_suite(void);
 Suite *test_repeat_suite(void);

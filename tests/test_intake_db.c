@@ -201,7 +201,7 @@ START_TEST(group_commit_answers_only_after_the_commit)
     sq_mdp_worker_t *sessions[S_CLIENTS + 1];
     zpoller_t *poller = zpoller_new(NULL);
     for (int i = 0; i <= S_CLIENTS; i++) {
-        sessions[i] = sq_mdp_worker_new(worker_endpoint, INTAKE_SERVICE, 2500, 3);
+        sessions[i] = sq_mdp_worker_new(worker_endpoint, INTAKE_SERVICE, 2500, 3, 1000);
         zpoller_add(poller, sq_mdp_worker_socket(sessions[i]));
     }
     //  No wait for the READYs: the broker queues requests until the sessions are registered.
@@ -223,10 +223,10 @@ START_TEST(group_commit_answers_only_after_the_commit)
         zsock_t *ready = (zsock_t *) zpoller_wait(poller, 100);
         for (int i = 0; ready && i <= S_CLIENTS; i++)
             if (sq_mdp_worker_socket(sessions[i]) == ready) {
-                zframe_t *reply_to = NULL;
-                zmsg_t *body = sq_mdp_worker_recv(sessions[i], &reply_to);
+                uint64_t ticket = 0;
+                zmsg_t *body = sq_mdp_worker_recv(sessions[i], &ticket);
                 if (body) {
-                    intake_take(intake, sessions[i], &reply_to, &body);
+                    intake_take(intake, sessions[i], ticket, &body);
                     taken++;
                 }
             }

@@ -13,7 +13,7 @@ const sq_db_statement_t intake_statements[] = {
 //  One request held for the next commit.
 typedef struct {
     sq_mdp_worker_t *session;   //  borrowed
-    zframe_t *reply_to;
+    uint64_t ticket;            //  the request's ticket in that session
     json_t *envelope;
     bool answered;
 } s_held_t;
@@ -41,10 +41,8 @@ intake_t *intake_new(sq_db_t *db, const sq_limits_t *limits, int batch_max,
 
 static void s_release(intake_t *self)
 {
-    for (size_t i = 0; i < self->held_count; i++) {
-        zframe_destroy(&self->held[i].reply_to);
+    for (size_t i = 0; i < self->held_count; i++)
         json_decref(self->held[i].envelope);
-    }
     self->held_count = 0;
 }
 
@@ -60,21 +58,21 @@ void intake_destroy(intake_t **self_p)
 }
 
 //  Answer with a status and a JSON object (consumed).
-static void s_answer(sq_mdp_worker_t *session, zframe_t **reply_to, const char *status,
+static void s_answer(sq_mdp_worker_t *session, uint64_t ticket, const char *status,
                      json_t *object)
 {
     zmsg_t *body = sq_reply_new(status, object);
-    sq_mdp_worker_reply(session, reply_to, &body);
+    sq_mdp_worker_reply(session, ticket, &body);
 }
 
-static void s_answer_error(sq_mdp_worker_t *session, zframe_t **reply_to, const char *status,
+static void s_answer_error(sq_mdp_worker_t *session, uint64_t ticket, const char *status,
                            const char *field, const char *message)
 {
     zmsg_t *body = sq_reply_error(status, field, message);
-    sq_mdp_worker_reply(session, reply_to, &body);
+    sq_mdp_worker_reply(session, ticket, &body);
 }
 
-void intake_take(intake_t *self, sq_mdp_worker_t *session, zframe_t **reply_to, zmsg_t **body)
+void intake_take(intake_t *self, sq_mdp_worker_t *session, uint64_t ticket, zmsg_t **body)
 {
     assert(!intake_full(self));
     zframe_t *frame = zmsg_first(*body);
@@ -95,14 +93,13 @@ void intake_take(intake_t *self, sq_mdp_worker_t *session, zframe_t **reply_to, 
     }
     zmsg_destroy(body);
     if (!envelope) {
-        sq_warn("refused an envelope: %s%s%s", error.field, *error.field ? ": " : "", error.message);
-        s_answer_error(session, reply_to, "400", error.field, error.message);
+        sq_warn_limited("refused an envelope: %s%s%s", error.field, *error.field ? ": " : "", error.message);
+        s_answer_error(session, ticket, "400", error.field, error.message);
         return;
     }
     s_held_t *held = &self->held[self->held_count++];
     held->session = session;
-    held->reply_to = *reply_to;
-    *reply_to = NULL;
+    held->ticket = ticket;
     held->envelope = envelope;
     held->answered = false;
 }
@@ -144,7 +141,7 @@ static int s_commit(intake_t *self, size_t first, size_t count)
         sq_debug("%s complaint=%s channel=%s external_id=%s", created ? "committed" : "repeat",
                  number, channel, external_id);
         created_count += created;
-        s_answer(held->session, &held->reply_to, created ? "201" : "200",
+        s_answer(held->session, held->ticket, created ? "201" : "200",
                  json_pack("{s:s, s:s, s:s}", "number", number, "channel", channel,
                            "external_id", external_id));
         held->answered = true;
@@ -163,7 +160,7 @@ int intake_flush(intake_t *self)
         return 0;
     int committed = s_commit(self, 0, self->held_count);
     if (committed < 0 && self->held_count > 1) {
-        sq_warn("a batch of %zu failed; committing them one by one", self->held_count);
+        sq_warn_limited("a batch of %zu failed; committing them one by one", self->held_count);
         committed = 0;
         for (size_t i = 0; i < self->held_count; i++) {
             int one = s_commit(self, i, 1);
@@ -174,7 +171,7 @@ int intake_flush(intake_t *self)
     for (size_t i = 0; i < self->held_count; i++) {
         s_held_t *held = &self->held[i];
         if (!held->answered)
-            s_answer_error(held->session, &held->reply_to, "503", NULL,
+            s_answer_error(held->session, held->ticket, "503", NULL,
                            "the hub could not commit this complaint; retry with the same key");
     }
     s_release(self);

@@ -38,9 +38,10 @@ intake_t *intake_new(sq_db_t *db, const sq_limits_t *limits, int batch_max,
 //  Free; held requests are dropped unanswered (their clients retry).  Safe twice.
 void intake_destroy(intake_t **self_p);
 
-//  Take one request that arrived on session: answer it at once when invalid, else hold it.
-//  Takes ownership of *reply_to and *body; session is borrowed and must outlive the flush.
-void intake_take(intake_t *self, sq_mdp_worker_t *session, zframe_t **reply_to, zmsg_t **body);
+//  Take one request that arrived on session with ticket (see sq_mdp_worker_recv): answer it
+//  at once when invalid, else hold it.  Takes ownership of *body; session is borrowed and
+//  must outlive the flush.  A session that reconnects meanwhile drops the answer.
+void intake_take(intake_t *self, sq_mdp_worker_t *session, uint64_t ticket, zmsg_t **body);
 
 //  How many requests are held.
 size_t intake_pending(intake_t *self);

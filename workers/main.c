@@ -1,6 +1,6 @@
 /*  suqiu-worker: serves the hub's services over MDP and sweeps stale complaints.
 
-    One process, one event loop (zpoller) over several MDP sessions per service: the intake
+    One process, one event loop (zmq_poll) over several MDP sessions per service: the intake
     commits many requests in one transaction, the other services answer one at a time.
     Which services it serves comes from worker.services; the classify and route stages
     load the city's catalogue, matrix, rules and models only when they are served.
@@ -20,7 +20,7 @@
 #include "sweeper.h"
 
 #define S_ANSWER_SESSIONS 4    //  sessions for each service that answers one at a time
-#define S_STATEMENTS_MAX 32
+#define S_STATEMENTS_MAX 64
 
 //  The city's knowledge that classify and route work with.
 typedef struct {
@@ -45,7 +45,8 @@ typedef struct {
     sweeper_t *sweeper;
     sq_mdp_worker_t **sessions;
     size_t session_count;
-    zpoller_t *poller;
+    zmq_pollitem_t *poll_items;      //  one per session, filled before each poll
+    sq_mdp_worker_t **poll_owners;   //  the session of each poll item
 } s_worker_t;
 
 static const char *s_known_services[] = {INTAKE_SERVICE, LOOKUP_SERVICE, CLASSIFY_SERVICE,
@@ -138,43 +139,72 @@ static void s_knowledge_destroy(s_knowledge_t *self)
 
 static int s_add_sessions(s_worker_t *self, const char *service, int count)
 {
+    const sq_config_t *config = self->config;
     for (int i = 0; i < count; i++) {
         sq_mdp_worker_t *session =
-            sq_mdp_worker_new(self->config->broker_worker_endpoint, service,
-                              self->config->broker_heartbeat_ms, self->config->broker_liveness);
+            sq_mdp_worker_new(config->broker_worker_endpoint, service, config->broker_heartbeat_ms,
+                              config->broker_liveness, config->worker_reconnect_ms);
         if (!session)
             return -1;
         self->sessions[self->session_count++] = session;
-        zpoller_add(self->poller, sq_mdp_worker_socket(session));
     }
     return 0;
-}
-
-static sq_mdp_worker_t *s_session_of(s_worker_t *self, void *socket)
-{
-    for (size_t i = 0; i < self->session_count; i++)
-        if ((void *) sq_mdp_worker_socket(self->sessions[i]) == socket)
-            return self->sessions[i];
-    return NULL;
 }
 
 //  Read one message from a session and act on it: the one dispatch function.
 static void s_handle(s_worker_t *self, sq_mdp_worker_t *session)
 {
-    zframe_t *reply_to = NULL;
-    zmsg_t *body = sq_mdp_worker_recv(session, &reply_to);
+    uint64_t ticket = 0;
+    zmsg_t *body = sq_mdp_worker_recv(session, &ticket);
     if (!body)
         return;
     const char *service = sq_mdp_worker_service(session);
     if (streq(service, INTAKE_SERVICE)) {
-        intake_take(self->intake, session, &reply_to, &body);
+        intake_take(self->intake, session, ticket, &body);
         return;
     }
     zmsg_t *reply = streq(service, CLASSIFY_SERVICE) ? classify_answer(self->classify, body)
                     : streq(service, ROUTE_SERVICE)  ? route_answer(self->route, body)
                                                      : lookup_answer(self->db, body);
     zmsg_destroy(&body);
-    sq_mdp_worker_reply(session, &reply_to, &reply);
+    sq_mdp_worker_reply(session, ticket, &reply);
+}
+
+//  Wait until a session's socket is readable or timeout_ms pass, and handle what came in.
+//  The sockets are gathered anew each time: a session that reconnects has a new one.
+//  Returns how many messages were handled, or -1 when interrupted.
+static int s_poll(s_worker_t *self, int timeout_ms)
+{
+    zmq_pollitem_t *items = self->poll_items;
+    sq_mdp_worker_t **owners = self->poll_owners;
+    int count = 0;
+    for (size_t i = 0; i < self->session_count; i++) {
+        zsock_t *socket = sq_mdp_worker_socket(self->sessions[i]);
+        if (!socket)
+            continue;
+        items[count] = (zmq_pollitem_t){zsock_resolve(socket), 0, ZMQ_POLLIN, 0};
+        owners[count++] = self->sessions[i];
+    }
+    if (zmq_poll(items, count, timeout_ms) < 0)
+        return zsys_interrupted ? -1 : 0;
+    int handled = 0;
+    for (int i = 0; i < count; i++)
+        if (items[i].revents & ZMQ_POLLIN) {
+            s_handle(self, owners[i]);
+            handled++;
+        }
+    return handled;
+}
+
+//  The soonest time a session has a heartbeat to send or a reconnection to make.
+static int64_t s_sessions_wake_at(s_worker_t *self)
+{
+    int64_t wake = INT64_MAX;
+    for (size_t i = 0; i < self->session_count; i++) {
+        int64_t at = sq_mdp_worker_wake_at(self->sessions[i]);
+        wake = at < wake ? at : wake;
+    }
+    return wake;
 }
 
 static void s_run(s_worker_t *self)
@@ -189,28 +219,30 @@ static void s_run(s_worker_t *self)
         int64_t now = zclock_mono();
         int64_t wake = next_tick < next_sweep ? next_tick : next_sweep;
         wake = next_watch < wake ? next_watch : wake;
+        int64_t sessions_wake = s_sessions_wake_at(self);
+        wake = sessions_wake < wake ? sessions_wake : wake;
         if (intake_pending(self->intake))
             wake = batch_deadline < wake ? batch_deadline : wake;
         int timeout = wake > now ? (int) (wake - now) : 0;
-        void *socket = zpoller_wait(self->poller, timeout);
-        if (!socket && zpoller_terminated(self->poller))
+        bool was_idle = intake_pending(self->intake) == 0;
+        int handled = s_poll(self, timeout);
+        if (handled < 0)
             break;
-        if (socket) {
-            bool was_idle = intake_pending(self->intake) == 0;
-            s_handle(self, s_session_of(self, socket));
-            if (was_idle && intake_pending(self->intake))
-                batch_deadline = zclock_mono() + config->worker_batch_wait_ms;
-        }
+        if (was_idle && intake_pending(self->intake))
+            batch_deadline = zclock_mono() + config->worker_batch_wait_ms;
         //  Commit when the batch is full, its wait is over, or nothing more is waiting.
         if (intake_pending(self->intake)
             && (intake_full(self->intake) || zclock_mono() >= batch_deadline
-                || (!socket && config->worker_batch_wait_ms == 0)))
+                || (handled == 0 && config->worker_batch_wait_ms == 0)))
             intake_flush(self->intake);
         now = zclock_mono();
-        if (now >= next_tick) {
+        if (now >= s_sessions_wake_at(self))
             for (size_t i = 0; i < self->session_count; i++)
-                sq_mdp_worker_tick(self->sessions[i]);
+                if (now >= sq_mdp_worker_wake_at(self->sessions[i]))
+                    sq_mdp_worker_tick(self->sessions[i]);
+        if (now >= next_tick) {
             sq_handoff_drain(self->handoff);
+            sq_log_flush_limited();
             next_tick = now + tick_ms;
         }
         if (now >= next_sweep) {
@@ -276,9 +308,10 @@ static int s_setup(s_worker_t *self)
                                 self->knowledge.calendar, config->worker_remind_percent);
     }
     self->sweeper = sweeper_new(self->db, self->handoff, config->worker_stale_after_s);
-    self->poller = zpoller_new(NULL);
-    self->sessions = (sq_mdp_worker_t **) zmalloc(
-        sizeof(sq_mdp_worker_t *) * (size_t) (config->worker_sessions + 3 * S_ANSWER_SESSIONS));
+    size_t most = (size_t) (config->worker_sessions + 3 * S_ANSWER_SESSIONS);
+    self->sessions = (sq_mdp_worker_t **) zmalloc(sizeof(sq_mdp_worker_t *) * most);
+    self->poll_items = (zmq_pollitem_t *) zmalloc(sizeof(zmq_pollitem_t) * most);
+    self->poll_owners = (sq_mdp_worker_t **) zmalloc(sizeof(sq_mdp_worker_t *) * most);
     if (s_serves(config, INTAKE_SERVICE)
         && s_add_sessions(self, INTAKE_SERVICE, config->worker_sessions))
         return -1;
@@ -325,7 +358,8 @@ int main(int argc, char *argv[])
     for (size_t i = 0; i < self.session_count; i++)
         sq_mdp_worker_destroy(&self.sessions[i]);
     free(self.sessions);
-    zpoller_destroy(&self.poller);
+    free(self.poll_items);
+    free(self.poll_owners);
     sweeper_destroy(&self.sweeper);
     route_destroy(&self.route);
     classify_destroy(&self.classify);

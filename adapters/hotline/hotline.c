@@ -1,288 +1,159 @@
-/*  hotline: HTTP work orders in, MDP requests out (see hotline.h). */
+/*  hotline: HTTP work orders in, through the shared submit path (see hotline.h). */
 #include "hotline.h"
 
-#include <arpa/inet.h>
 #include <czmq.h>
 #include <jansson.h>
-#include <microhttpd.h>
-#include <pthread.h>
-#include <strings.h>
 
 #include "sq_envelope.h"
+#include "sq_http.h"
 #include "sq_log.h"
-#include "sq_mdp_client.h"
 #include "sq_number.h"
+#include "sq_submit.h"
 
 #define S_PREFIX "/v1/workorders"
 
 struct _hotline_t {
     const sq_config_t *config;   //  borrowed
     sq_limits_t limits;
-    struct MHD_Daemon *daemon;
-    pthread_mutex_t pool_lock;
-    zlist_t *idle_clients;       //  sq_mdp_client_t *, one per request in flight at most
+    sq_submit_t *submit;
+    sq_http_t *http;
 };
 
-//  The state of one HTTP request while its body arrives.
-typedef struct {
-    char *body;
-    size_t length;
-    bool too_large;
-    int64_t started;
-} s_request_t;
+static const char *const s_channels[] = {"hotline12345", "hotline12315", NULL};
 
-//  --- MDP clients, pooled so that each thread need not connect anew ---
-
-static sq_mdp_client_t *s_client_take(hotline_t *self)
+//  Errors as {"error": ..., "field": ...}.
+static void s_error(void *app, sq_http_request_t *request, unsigned status, const char *field,
+                    const char *message)
 {
-    pthread_mutex_lock(&self->pool_lock);
-    sq_mdp_client_t *client = (sq_mdp_client_t *) zlist_pop(self->idle_clients);
-    pthread_mutex_unlock(&self->pool_lock);
-    if (!client)
-        client = sq_mdp_client_new(self->config->broker_client_endpoint,
-                                   self->config->hotline_broker_timeout_ms,
-                                   self->config->hotline_broker_retries);
-    return client;
-}
-
-static void s_client_give_back(hotline_t *self, sq_mdp_client_t *client)
-{
-    if (!client)
-        return;
-    pthread_mutex_lock(&self->pool_lock);
-    zlist_append(self->idle_clients, client);
-    pthread_mutex_unlock(&self->pool_lock);
-}
-
-//  Ask a service; returns the reply's status code and sets *json to its JSON text
-//  (the caller's), or returns 0 when the hub did not answer.
-static int s_ask(hotline_t *self, const char *service, zmsg_t **request, char **json)
-{
-    *json = NULL;
-    sq_mdp_client_t *client = s_client_take(self);
-    zmsg_t *reply = client ? sq_mdp_client_request(client, service, request) : NULL;
-    zmsg_destroy(request);
-    s_client_give_back(self, client);
-    if (!reply)
-        return 0;
-    char *status = zmsg_popstr(reply);
-    *json = zmsg_popstr(reply);
-    zmsg_destroy(&reply);
-    int code = status ? atoi(status) : 0;
-    free(status);
-    if (code < 200 || code > 599 || !*json) {
-        sq_error("malformed reply from %s", service);
-        free(*json);
-        *json = NULL;
-        return 0;
-    }
-    return code;
-}
-
-//  --- HTTP answers ---
-
-static enum MHD_Result s_send(struct MHD_Connection *connection, unsigned int status,
-                              const char *json)
-{
-    size_t length = strlen(json);
-    char *copy = (char *) malloc(length + 1);
-    memcpy(copy, json, length);
-    copy[length] = '\n';
-    struct MHD_Response *response =
-        MHD_create_response_from_buffer(length + 1, copy, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header(response, "Content-Type", "application/json; charset=utf-8");
-    if (status == 405)
-        MHD_add_response_header(response, "Allow", "GET, POST");
-    enum MHD_Result result = MHD_queue_response(connection, status, response);
-    MHD_destroy_response(response);
-    return result;
-}
-
-static enum MHD_Result s_send_error(struct MHD_Connection *connection, unsigned int status,
-                                    const char *field, const char *message)
-{
+    (void) app;
     json_t *object = json_pack("{s:s}", "error", message);
     if (field && *field)
         json_object_set_new(object, "field", json_string(field));
-    char *text = json_dumps(object, JSON_COMPACT);
-    json_decref(object);
-    enum MHD_Result result = s_send(connection, status, text);
-    free(text);
-    return result;
+    sq_http_reply_json(request, status, object);
 }
 
-//  --- the endpoints ---
-
-static enum MHD_Result s_post_workorder(hotline_t *self, struct MHD_Connection *connection,
-                                        s_request_t *request)
+//  The answer for a work order kept in the spool.
+static json_t *s_spooled(const char *channel, const char *external_id, int64_t spooled_at)
 {
+    char *lookup = zsys_sprintf(S_PREFIX "?channel=%s&external_id=%s", channel, external_id);
+    char at[32] = "";
+    time_t when = (time_t) spooled_at;
+    struct tm local;
+    if (spooled_at && localtime_r(&when, &local))
+        strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%S%z", &local);
+    json_t *answer = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "status", "spooled", "receipt",
+                               external_id, "channel", channel, "external_id", external_id,
+                               "message", "received; the work-order number follows", "lookup",
+                               lookup);
+    if (*at)
+        json_object_set_new(answer, "spooled_at", json_string(at));
+    zstr_free(&lookup);
+    return answer;
+}
+
+static void s_post_workorder(void *app, sq_http_request_t *request)
+{
+    hotline_t *self = (hotline_t *) app;
+    if (!sq_http_content_type_is(request, "application/json")) {
+        sq_http_error(request, 415, NULL, "send Content-Type: application/json");
+        return;
+    }
+    size_t length = 0;
+    const char *body = sq_http_body(request, &length);
     sq_field_error_t error = {"", ""};
-    json_t *envelope =
-        sq_envelope_from_hotline(request->body ? request->body : "", request->length,
-                                 &self->limits, &error);
+    json_t *envelope = sq_envelope_from_hotline(body, length, &self->limits, &error);
     if (!envelope) {
-        sq_warn("POST %s refused: %s%s%s", S_PREFIX, error.field, *error.field ? ": " : "",
-                error.message);
-        return s_send_error(connection, 400, error.field, error.message);
+        sq_warn_limited("POST %s refused: %s%s%s", S_PREFIX, error.field,
+                        *error.field ? ": " : "", error.message);
+        sq_http_error(request, 400, error.field, error.message);
+        return;
     }
-    char *text = json_dumps(envelope, JSON_COMPACT);
-    char *external_id = strdup(json_string_value(json_object_get(envelope, "external_id")));
-    json_decref(envelope);
-    zmsg_t *message = zmsg_new();
-    zmsg_addstr(message, text);
-    free(text);
-    char *answer = NULL;
-    int code = s_ask(self, "suqiu.intake", &message, &answer);
-    enum MHD_Result result;
-    json_t *reply = answer ? json_loads(answer, 0, NULL) : NULL;
-    const char *replied_id = json_string_value(json_object_get(reply, "external_id"));
-    if (code == 0)
-        result = s_send_error(connection, 503, NULL,
-                              "the hub did not answer in time; retry with the same external_id");
-    else if ((code == 200 || code == 201) && (!replied_id || strcmp(replied_id, external_id))) {
-        sq_error("intake answered for another key (%s, expected %s)", replied_id, external_id);
-        result = s_send_error(connection, 503, NULL, "the hub answered out of turn; retry");
-    }
+    sq_submit_result_t result;
+    sq_submit_envelope(self->submit, envelope, &result);
+    const char *channel = json_string_value(json_object_get(envelope, "channel"));
+    const char *external_id = json_string_value(json_object_get(envelope, "external_id"));
+    if (result.status == 200 || result.status == 201)
+        sq_http_reply_json(request, result.status,
+                           json_pack("{s:s, s:s, s:s}", "number", result.number, "channel",
+                                     channel, "external_id", external_id));
+    else if (result.status == 202)
+        sq_http_reply_json(request, 202, s_spooled(channel, external_id, (int64_t) time(NULL)));
     else
-        result = s_send(connection, (unsigned) code, answer);
-    json_decref(reply);
-    free(answer);
-    free(external_id);
-    return result;
+        sq_http_error(request, result.status, result.field, result.message);
+    json_decref(envelope);
 }
 
-static enum MHD_Result s_lookup(hotline_t *self, struct MHD_Connection *connection,
-                                zmsg_t **message)
+static void s_lookup(hotline_t *self, sq_http_request_t *request, zmsg_t **message)
 {
     char *answer = NULL;
-    int code = s_ask(self, "suqiu.lookup", message, &answer);
-    enum MHD_Result result =
-        code ? s_send(connection, (unsigned) code, answer)
-             : s_send_error(connection, 503, NULL, "the hub did not answer in time; retry");
+    int code = sq_submit_ask(self->submit, "suqiu.lookup", message, &answer);
+    if (code)
+        sq_http_reply(request, (unsigned) code, "application/json; charset=utf-8", answer,
+                      strlen(answer));
+    else
+        sq_http_error(request, 503, NULL, "the hub did not answer in time; retry");
     free(answer);
-    return result;
 }
 
-static enum MHD_Result s_get_workorder(hotline_t *self, struct MHD_Connection *connection,
-                                       const char *number)
+static void s_get_workorder(void *app, sq_http_request_t *request)
 {
-    if (!sq_number_valid(number))
-        return s_send_error(connection, 400, "number",
-                            "not a work-order number (e.g. 12345-20261123-000042)");
+    const char *number = sq_http_tail(request);
+    if (!sq_number_valid(number)) {
+        sq_http_error(request, 400, "number", "not a work-order number (e.g. 12345-20261123-000042)");
+        return;
+    }
     zmsg_t *message = zmsg_new();
     zmsg_addstr(message, "number");
     zmsg_addstr(message, number);
-    return s_lookup(self, connection, &message);
+    s_lookup((hotline_t *) app, request, &message);
 }
 
-static enum MHD_Result s_find_workorder(hotline_t *self, struct MHD_Connection *connection)
+static void s_find_workorder(void *app, sq_http_request_t *request)
 {
-    const char *channel = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "channel");
-    const char *external_id =
-        MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "external_id");
-    if (!channel || !sq_channel_known(channel))
-        return s_send_error(connection, 400, "channel",
-                            "must be one of hotline12345, hotline12315, web, wechat, email");
-    if (!external_id || !*external_id || strlen(external_id) > 128)
-        return s_send_error(connection, 400, "external_id", "is required (1 to 128 characters)");
+    hotline_t *self = (hotline_t *) app;
+    const char *channel = sq_http_query(request, "channel");
+    const char *external_id = sq_http_query(request, "external_id");
+    if (!channel || !sq_channel_known(channel)) {
+        sq_http_error(request, 400, "channel",
+                      "must be one of hotline12345, hotline12315, web, wechat, email");
+        return;
+    }
+    if (!external_id || !*external_id || strlen(external_id) > 128) {
+        sq_http_error(request, 400, "external_id", "is required (1 to 128 characters)");
+        return;
+    }
+    int64_t spooled_at = 0;
+    if (sq_submit_spooled(self->submit, channel, external_id, &spooled_at)) {
+        sq_http_reply_json(request, 202, s_spooled(channel, external_id, spooled_at));
+        return;
+    }
     zmsg_t *message = zmsg_new();
     zmsg_addstr(message, "key");
     zmsg_addstr(message, channel);
     zmsg_addstr(message, external_id);
-    return s_lookup(self, connection, &message);
+    s_lookup(self, request, &message);
 }
 
-static enum MHD_Result s_health(hotline_t *self, struct MHD_Connection *connection)
+static void s_health(void *app, sq_http_request_t *request)
 {
-    zmsg_t *message = zmsg_new();
-    zmsg_addstr(message, "suqiu.intake");
-    sq_mdp_client_t *client = s_client_take(self);
-    zmsg_t *reply = client ? sq_mdp_client_request(client, "mmi.service", &message) : NULL;
-    zmsg_destroy(&message);
-    s_client_give_back(self, client);
-    char *code = reply ? zmsg_popstr(reply) : NULL;
-    bool ok = code && streq(code, "200");
-    free(code);
-    zmsg_destroy(&reply);
-    return ok ? s_send(connection, 200, "{\"status\":\"ok\"}")
-              : s_send_error(connection, 503, NULL, "no intake worker is reachable");
+    hotline_t *self = (hotline_t *) app;
+    if (sq_submit_served(self->submit, "suqiu.intake"))
+        sq_http_reply_json(request, 200,
+                           json_pack("{s:s, s:I}", "status", "ok", "spooled",
+                                     (json_int_t) sq_submit_waiting(self->submit)));
+    else
+        sq_http_error(request, 503, NULL, "no intake worker is reachable");
 }
 
-//  Route a complete request to its endpoint.
-static enum MHD_Result s_dispatch(hotline_t *self, struct MHD_Connection *connection,
-                                  const char *url, const char *method, s_request_t *request)
-{
-    bool is_get = streq(method, "GET"), is_post = streq(method, "POST");
-    if (streq(url, "/v1/health"))
-        return is_get ? s_health(self, connection) : s_send_error(connection, 405, NULL, "use GET");
-    if (streq(url, S_PREFIX) || streq(url, S_PREFIX "/")) {
-        if (is_post) {
-            const char *type =
-                MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Type");
-            if (!type || strncasecmp(type, "application/json", 16))
-                return s_send_error(connection, 415, NULL, "send Content-Type: application/json");
-            if (request->too_large)
-                return s_send_error(connection, 413, NULL, "the body is too large");
-            return s_post_workorder(self, connection, request);
-        }
-        return is_get ? s_find_workorder(self, connection)
-                      : s_send_error(connection, 405, NULL, "use GET or POST");
-    }
-    if (strncmp(url, S_PREFIX "/", strlen(S_PREFIX) + 1) == 0) {
-        return is_get ? s_get_workorder(self, connection, url + strlen(S_PREFIX) + 1)
-                      : s_send_error(connection, 405, NULL, "use GET");
-    }
-    return s_send_error(connection, 404, NULL, "no such resource");
-}
-
-static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *connection, const char *url,
-                                    const char *method, const char *version,
-                                    const char *upload_data, size_t *upload_data_size,
-                                    void **state)
-{
-    (void) version;
-    hotline_t *self = (hotline_t *) cls;
-    s_request_t *request = (s_request_t *) *state;
-    if (!request) {
-        request = (s_request_t *) zmalloc(sizeof *request);
-        request->started = zclock_usecs();
-        *state = request;
-        const char *length =
-            MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Length");
-        if (length && strtoull(length, NULL, 10) > (unsigned long long) self->config->hotline_max_body_bytes)
-            request->too_large = true;
-        return MHD_YES;
-    }
-    if (*upload_data_size) {
-        size_t room = (size_t) self->config->hotline_max_body_bytes - request->length;
-        if (request->too_large || *upload_data_size > room)
-            request->too_large = true;   //  read and dropped; answered 413 at the end
-        else {
-            request->body = (char *) realloc(request->body, request->length + *upload_data_size + 1);
-            memcpy(request->body + request->length, upload_data, *upload_data_size);
-            request->length += *upload_data_size;
-            request->body[request->length] = 0;
-        }
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-    return s_dispatch(self, connection, url, method, request);
-}
-
-static void s_on_completed(void *cls, struct MHD_Connection *connection, void **state,
-                           enum MHD_RequestTerminationCode code)
-{
-    (void) cls;
-    (void) connection;
-    (void) code;
-    s_request_t *request = (s_request_t *) *state;
-    if (!request)
-        return;
-    sq_debug("request done in %.1f ms", (zclock_usecs() - request->started) / 1000.0);
-    free(request->body);
-    free(request);
-    *state = NULL;
-}
+static const sq_http_route_t s_routes[] = {
+    {"GET", "/v1/health", s_health},
+    {"POST", S_PREFIX, s_post_workorder},
+    {"POST", S_PREFIX "/", s_post_workorder},
+    {"GET", S_PREFIX, s_find_workorder},
+    {"GET", S_PREFIX "/", s_find_workorder},
+    {"GET", S_PREFIX "/*", s_get_workorder},
+    {NULL, NULL, NULL},
+};
 
 hotline_t *hotline_new(const sq_config_t *config)
 {
@@ -290,27 +161,36 @@ hotline_t *hotline_new(const sq_config_t *config)
     self->config = config;
     self->limits = (sq_limits_t){config->limits_title_max_chars, config->limits_content_max_chars,
                                  config->limits_field_max_chars};
-    pthread_mutex_init(&self->pool_lock, NULL);
-    self->idle_clients = zlist_new();
-    struct sockaddr_in address = {.sin_family = AF_INET,
-                                  .sin_port = htons((uint16_t) config->hotline_port)};
-    if (inet_pton(AF_INET, config->hotline_address, &address.sin_addr) != 1) {
-        sq_error("%s: hotline.address: not an IPv4 address: %s", config->path,
-                 config->hotline_address);
+    char *spool_dir = sq_config_spool_dir(config);
+    sq_submit_setup_t submit = {
+        .broker_endpoint = config->broker_client_endpoint,
+        .timeout_ms = config->hotline_broker_timeout_ms,
+        .retries = config->hotline_broker_retries,
+        .spool_dir = spool_dir,
+        .channels = s_channels,
+        .replay_interval_ms = config->spool_replay_ms,
+    };
+    char error[512];
+    self->submit = sq_submit_new(&submit, error, sizeof error);
+    free(spool_dir);
+    if (!self->submit) {
+        sq_error("%s", error);
         hotline_destroy(&self);
         return NULL;
     }
-    self->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t) config->hotline_port, NULL,
-        NULL, &s_on_request, self, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &address,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) config->hotline_threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 30, MHD_OPTION_NOTIFY_COMPLETED,
-        &s_on_completed, self, MHD_OPTION_END);
-    if (!self->daemon) {
-        sq_error("cannot listen on http://%s:%d: %s", config->hotline_address,
-                 config->hotline_port, strerror(errno));
+    sq_http_setup_t http = {
+        .name = "hotline",
+        .address = config->hotline_address,
+        .port = config->hotline_port,
+        .threads = config->hotline_threads,
+        .max_body_bytes = (size_t) config->hotline_max_body_bytes,
+        .timeout_s = 30,
+        .routes = s_routes,
+        .error = s_error,
+        .app = self,
+    };
+    if (!(self->http = sq_http_new(&http)))
         hotline_destroy(&self);
-    }
     return self;
 }
 
@@ -319,13 +199,8 @@ void hotline_destroy(hotline_t **self_p)
     if (!self_p || !*self_p)
         return;
     hotline_t *self = *self_p;
-    if (self->daemon)
-        MHD_stop_daemon(self->daemon);
-    sq_mdp_client_t *client;
-    while ((client = (sq_mdp_client_t *) zlist_pop(self->idle_clients)))
-        sq_mdp_client_destroy(&client);
-    zlist_destroy(&self->idle_clients);
-    pthread_mutex_destroy(&self->pool_lock);
+    sq_http_destroy(&self->http);
+    sq_submit_destroy(&self->submit);
     free(self);
     *self_p = NULL;
 }

@@ -1,6 +1,5 @@
 /*  suqiu-hotline: the HTTP intake for 12345/12315 operators; see hotline.h for the API. */
 #include <czmq.h>
-#include <signal.h>
 
 #include "hotline.h"
 #include "sq_log.h"
@@ -12,12 +11,12 @@ int main(int argc, char *argv[])
     sq_config_t *config = sq_program_start(
         argc, argv, "suqiu-hotline",
         "Take 12345/12315 work orders over HTTP (POST /v1/workorders) and hand them to the\n"
-        "hub through the MDP broker; answer only after they are committed.",
+        "hub through the MDP broker; answer only once they are committed, or kept on disk in\n"
+        "the spool while the hub cannot commit them (answered 202, replayed later).",
         &exit_code);
     if (!config)
         return exit_code;
     zsys_init();   //  installs the SIGINT/SIGTERM handler that sets zsys_interrupted
-    signal(SIGPIPE, SIG_IGN);
     hotline_t *hotline = hotline_new(config);
     if (!hotline) {
         sq_config_destroy(&config);

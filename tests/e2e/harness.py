@@ -33,8 +33,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PGSOCK = os.path.join(ROOT, "var", "pgsock")
 PGUSER = "suqiu"
 SQL_DIR = os.path.join(ROOT, "sql")
-DEFAULT_PORTS = {5555, 5556, 8081}
-PROGRAMS = ("suqiu-broker", "suqiu-worker", "suqiu-hotline", "suqiuctl")
+DEFAULT_PORTS = {5555, 5556, 8080, 8081}
+PROGRAMS = ("suqiu-broker", "suqiu-worker", "suqiu-hotline", "suqiu-web", "suqiuctl")
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                    "ThreadSanitizer", "AddressSanitizer:DEADLYSIGNAL")
 
@@ -287,6 +287,36 @@ def http_request(port, method, path, body=None, headers=None, timeout=30, chunke
         connection.close()
 
 
+def submit_order(port, body, deadline_s=20.0):
+    """Hub.submit for any hotline on port (see there)."""
+    deadline = time.monotonic() + deadline_s
+    tries = 0
+    spooled = False
+    lookup = "/v1/workorders?channel=hotline%s&external_id=%s" % (body.get("line", "12345"),
+                                                                  body.get("external_id"))
+    while time.monotonic() < deadline:
+        tries += 1
+        left = max(1.0, deadline - time.monotonic())
+        try:
+            if spooled:
+                response = http_request(port, "GET", lookup, timeout=left)
+            else:
+                response = http_request(port, "POST", "/v1/workorders", body, timeout=left)
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.05)
+            continue
+        status, answer = response.status, response.json
+        if status in (200, 201) and answer and "number" in answer:
+            return (202 if spooled else status), answer["number"], tries
+        if status == 202 and answer and answer.get("status") == "spooled":
+            spooled = True
+        elif status != 503:
+            raise AssertionError("%s %s answered %s %r" % ("GET" if spooled else "POST",
+                                                           body.get("external_id"), status, answer))
+        time.sleep(0.05)
+    return None, None, tries
+
+
 # --------------------------------------------------------------------------------------
 # The hub
 
@@ -303,6 +333,11 @@ BASE_CONFIG = {
     "classify": {"model_dir": os.path.join(RUN_DIR, "models"), "min_confidence_percent": 40,
                  "duplicate_window_hours": 72, "duplicate_max_distance": 12,
                  "duplicate_shingle": 2},
+    "web": {"address": "127.0.0.1", "port": None, "threads": 8, "broker_timeout_ms": 1000,
+            "broker_retries": 2, "api_keys": "dev-open311-key", "secret": "",
+            "submissions_per_minute": 1000, "lookups_per_minute": 1000,
+            "pages_dir": os.path.join(ROOT, "adapters", "web", "pages")},
+    "spool": {"dir": None, "replay_ms": 200},
     "limits": {"title_max_chars": 200, "content_max_chars": 4000, "field_max_chars": 500},
     "log": {"level": "info"},
 }
@@ -340,15 +375,17 @@ class Hub:
     sections of keys that replace the test defaults (heartbeat 250 ms, liveness 3, hotline
     timeout 1000 ms x 3, sweep every 200 ms, stale after 1 s)."""
 
-    def __init__(self, workers=1, overrides=None, name=None):
+    def __init__(self, workers=1, overrides=None, name=None, web=False):
         self.n = next(_hub_numbers)
         self.name = name or "hub%d" % self.n
         self.database = "suqiu_e2e_%d_%d" % (os.getpid(), self.n)
         self.initial_workers = workers
         self.dir = os.path.join(RUN_DIR, "%02d-%s" % (self.n, self.name))
         self.config_path = os.path.join(self.dir, "hub.yaml")
-        client_port, worker_port, http_port = free_ports(3)
+        client_port, worker_port, http_port, web_port = free_ports(4)
         self.http_port = http_port
+        self.web_port = web_port
+        self.with_web = web
         self.client_endpoint = "tcp://127.0.0.1:%d" % client_port
         self.worker_endpoint = "tcp://127.0.0.1:%d" % worker_port
         self.config = json.loads(json.dumps(BASE_CONFIG))
@@ -357,11 +394,15 @@ class Hub:
         self.config["broker"]["client_endpoint"] = self.client_endpoint
         self.config["broker"]["worker_endpoint"] = self.worker_endpoint
         self.config["hotline"]["port"] = http_port
+        self.config["web"]["port"] = web_port
+        self.spool_dir = os.path.join(self.dir, "spool")
+        self.config["spool"]["dir"] = self.spool_dir
         for section, keys in (overrides or {}).items():
             self.config.setdefault(section, {}).update(keys)
         self.broker = None
         self.workers = []          # Popen, or None once killed and reaped
         self.hotline = None
+        self.web = None
         self.retired = []          # processes killed by a test, kept to reap
         self._log_counts = {}
         self._created_db = False
@@ -396,20 +437,22 @@ class Hub:
             for _ in range(self.initial_workers):
                 self.start_worker()
             self.start_hotline()
+            if self.with_web:
+                self.start_web()
             self.wait_healthy(health_timeout)
         except BaseException:
             self.stop()
             raise
         return self
 
-    def _spawn(self, name, binary):
+    def _spawn(self, name, binary, wrapper=()):
         log = os.path.join(self.dir, name + ".log")
         count = self._log_counts.get(name, 0)
         self._log_counts[name] = count + 1
         with open(log, "ab") as out:
             out.write(("--- start %d of %s at %s\n" % (count + 1, name, time.strftime("%H:%M:%S")))
                       .encode())
-        return spawn([program(binary), "-c", self.config_path], log)
+        return spawn(list(wrapper) + [program(binary), "-c", self.config_path], log)
 
     def start_broker(self):
         if self.broker is not None and self.broker.poll() is None:
@@ -446,18 +489,40 @@ class Hub:
         self.workers[index] = None
         return p.returncode
 
-    def start_hotline(self):
-        self.hotline = self._spawn("hotline", "suqiu-hotline")
+    def start_hotline(self, wrapper=()):
+        """Start the hotline, under wrapper (e.g. prlimit with its options) when given."""
+        self.hotline = self._spawn("hotline", "suqiu-hotline", wrapper)
         return self.hotline
 
+    def start_web(self, wrapper=()):
+        """Start the web door (Open311 and the form) on self.web_port."""
+        self.web = self._spawn("web", "suqiu-web", wrapper)
+        return self.web
+
+    def kill_web(self, sig=signal.SIGKILL):
+        p = self.web
+        p.send_signal(sig)
+        p.wait(10)
+        self.retired.append(p)
+        self.web = None
+        return p.returncode
+
+    def kill_hotline(self, sig=signal.SIGKILL):
+        p = self.hotline
+        p.send_signal(sig)
+        p.wait(10)
+        self.retired.append(p)
+        self.hotline = None
+        return p.returncode
+
     def processes(self):
-        return [p for p in [self.hotline] + self.workers + [self.broker] + self.retired
+        return [p for p in [self.web, self.hotline] + self.workers + [self.broker] + self.retired
                 if p is not None]
 
     def check_alive(self):
         """Raise HubError naming any hub process that has exited."""
         dead = []
-        for label, p in [("hotline", self.hotline), ("broker", self.broker)] + [
+        for label, p in [("hotline", self.hotline), ("web", self.web), ("broker", self.broker)] + [
                 ("worker-%d" % i, w) for i, w in enumerate(self.workers)]:
             if p is not None and p.poll() is not None:
                 dead.append("%s (exit %s)" % (label, p.returncode))
@@ -471,7 +536,9 @@ class Hub:
             self.check_alive()
             try:
                 last = self.get("/v1/health", timeout=5)
-                if last[0] == 200:
+                web_up = self.web is None or http_request(
+                    self.web_port, "GET", "/open311/v2/services.json", timeout=5).status == 200
+                if last[0] == 200 and web_up:
                     return time.monotonic() - (deadline - timeout)
             except OSError as error:
                 last = error
@@ -486,7 +553,7 @@ class Hub:
             return
         self._stopped = True
         try:
-            terminate([self.hotline])
+            terminate([self.web, self.hotline])
             terminate(self.workers)
             terminate([self.broker] + self.retired)
         finally:
@@ -530,24 +597,11 @@ class Hub:
 
     def submit(self, body, deadline_s=20.0, attempts=None):
         """POST like an operator's system: the same body again on 503 or a connection
-        error, until a number comes back or deadline_s passes.  Returns (status, number,
-        tries); status is None when it never succeeded."""
-        deadline = time.monotonic() + deadline_s
-        tries = 0
-        while time.monotonic() < deadline:
-            tries += 1
-            try:
-                status, answer = self.post(body, timeout=max(1.0, deadline - time.monotonic()))
-            except (OSError, http.client.HTTPException):
-                time.sleep(0.05)
-                continue
-            if status in (200, 201) and answer and "number" in answer:
-                return status, answer["number"], tries
-            if status != 503:
-                raise AssertionError("POST %s answered %s %r" % (body.get("external_id"),
-                                                                  status, answer))
-            time.sleep(0.05)
-        return None, None, tries
+        error, until a number comes back or deadline_s passes; a 202 (kept in the spool)
+        is followed by lookups of its key until the number is there.  Returns (status,
+        number, tries): status is that of the answer that carried the number, 202 when it
+        came through the spool, None when no number came in time."""
+        return submit_order(self.http_port, body, deadline_s)
 
     # --- database ---
 

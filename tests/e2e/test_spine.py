@@ -568,11 +568,13 @@ class DatabaseRefusalTest(HubTestCase):
 
         hub.refuse_connections()
         try:
+            # Intake cannot commit: the hotline keeps the order in its spool and says so
+            # (202 with a receipt), never 201.
             body = harness.order()
             status, answer = hub.post(body)
-            self.assertEqual(status, 503, answer)
-            self.assertIn("error", answer)
-            # Several at once (one failed batch, then one by one): all refused.
+            self.assertEqual(status, 202, answer)
+            self.assertEqual(answer["status"], "spooled")
+            self.assertEqual(answer["receipt"], body["external_id"])
             others = [harness.order() for _ in range(5)]
             results = [None] * len(others)
 
@@ -584,23 +586,30 @@ class DatabaseRefusalTest(HubTestCase):
                 t.start()
             for t in threads:
                 t.join(30)
-            self.assertEqual([r[0] for r in results], [503] * len(others), results)
-            # A repeat of a committed key cannot be confirmed either; lookups say 503.
+            self.assertEqual([r[0] for r in results], [202] * len(others), results)
+            # Its key says "spooled" while it waits; lookups of the hub itself say 503.
+            status, answer = hub.get("/v1/workorders?channel=hotline12345&external_id="
+                                     + body["external_id"])
+            self.assertEqual((status, answer["status"]), (202, "spooled"), answer)
             self.assertEqual(hub.get("/v1/workorders/12345-20200101-000001")[0], 503)
             hub.check_alive()
         finally:
             hub.allow_connections()
 
+        # Once the database takes connections again the spool is replayed: each kept order is
+        # committed once, and its receipt (the key) gives its number.
         keys = [body["external_id"]] + [o["external_id"] for o in others]
-        self.assertEqual(self.rows_for(hub, keys), {}, "a refused order left a row")
-        status, answer = hub.post(body)
-        self.assertEqual(status, 201, answer)
-        self.assertRegex(answer["number"], NUMBER_12345)
+        status, number, _ = hub.submit(body, deadline_s=15)
+        self.assertIn(status, (200, 201, 202), "no commit within 15 s of the database coming back")
+        self.assertRegex(number, NUMBER_12345)
         for other in others:
-            self.assertEqual(hub.post(other)[0], 201)
-        self.assertEqual(self.rows_for(hub, [body["external_id"]]),
-                         {body["external_id"]: [answer["number"]]})
-        self.assertEqual(hub.post(body), (200, answer))
+            self.assertIsNotNone(hub.submit(other, deadline_s=15)[1])
+        rows = self.rows_for(hub, keys)
+        self.assertEqual(sorted(rows), sorted(keys))
+        self.assertTrue(all(len(numbers) == 1 for numbers in rows.values()), rows)
+        self.assertEqual(rows[body["external_id"]], [number])
+        status, answer = hub.post(body)
+        self.assertEqual((status, answer["number"]), (200, number))
 
 
 # ======================================================================================
@@ -657,7 +666,9 @@ class BrokerCrashTest(HubTestCase):
         restarted = time.monotonic()
         status, number, tries = hub.submit(harness.order(), deadline_s=15)
         recovery = time.monotonic() - restarted
-        self.assertIn(status, (201,), "no POST succeeded within 15 s of the new broker")
+        # 200 is as good as 201: a first attempt committed while its answer was lost in
+        # the crash, and the retry found its number.
+        self.assertIn(status, (200, 201), "no POST succeeded within 15 s of the new broker")
         self.assertLess(recovery, 8.0, "POSTs took %.1f s to succeed again" % recovery)
         self.join_stream(threads)
         self.assert_exactly_once(hub, answers)
