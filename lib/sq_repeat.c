@@ -98,6 +98,8 @@ void sq_repeat_terms(const sq_textclass_t *model, const char *title, const char 
         s_add_bigrams(&bigrams, normal, &found, &count, &room);
         free(normal);
     }
+    if (count == 0)
+        return;   //  no bigrams: no terms (found is still NULL)
     //  distinct terms, weighed, the heaviest kept
     qsort(found, count, sizeof *found, s_by_term);   //  term is the first member
     size_t distinct = 0;
@@ -170,6 +172,7 @@ int sq_repeat_parse(const char *text, sq_repeat_terms_t *terms)
     }
     if (*at != '}' || at[1])
         return -1;
-    qsort(terms->terms, terms->count, sizeof terms->terms[0], s_by_term);
+    if (terms->count)
+        qsort(terms->terms, terms->count, sizeof terms->terms[0], s_by_term);
     return 0;
 }
