@@ -15,7 +15,7 @@ while improving; the held-out half is for the final figures.  --show dev prints 
 figures and errors.
 
 Then, when ../shared/data/complaints (Teddy Cup 2020 C) is there: its 273 raw test rows as
-general 12345 traffic, once with the hub's own models and once with a category model that
+general 12345 traffic ($SUQIU_TEDDY_DIR names another folder), once with the hub's own models and once with a category model that
 `suqiuctl train --history` made from its train rows (the city's history, mapped onto our
 taxonomy by config/history_mapping.yaml): the triage rate before and after, and whether the
 category falls in the group the old label maps to.
@@ -36,7 +36,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 import harness  # noqa: E402
 
 EVAL_CSV = os.path.join(HERE, "realistic.csv")
-TEDDY_DIR = os.path.join(os.path.dirname(ROOT), "shared", "data", "complaints")
+TEDDY_DIR = os.environ.get("SUQIU_TEDDY_DIR") or os.path.join(os.path.dirname(ROOT), "shared",
+                                                               "data", "complaints")
 MAPPING = os.path.join(ROOT, "config", "history_mapping.yaml")
 TYPES = {"complaint": "投诉", "report": "举报", "enquiry": "咨询", "help": "求助",
          "suggestion": "建议", "praise": "表扬"}
