@@ -9,6 +9,7 @@
 #include "sq_config.h"
 #include "sq_db.h"
 #include "sq_sla.h"
+#include "sq_textclass.h"
 
 //  Connect with the process's statements (borrowed; a table ending in {NULL, NULL}).
 //  Returns the connection (the caller's), or NULL after saying why on stderr.
@@ -56,5 +57,10 @@ int ctl_eval(const sq_config_t *config, int argc, char *argv[]);
 int ctl_correct(const sq_config_t *config, int argc, char *argv[]);
 int ctl_train_from_db(const sq_config_t *config, int argc, char *argv[]);
 int ctl_spool(const sq_config_t *config, int argc, char *argv[]);
+//  train --history FILE --mapping FILE: the category model learnt from a city's old orders.
+int ctl_train_history(const sq_config_t *config, int argc, char *argv[]);
+
+//  Parse one --param KEY=VALUE of verb into options.  Returns 0, or -1 after saying why.
+int ctl_param(const char *verb, const char *text, sq_textclass_options_t *options);
 
 #endif

@@ -27,6 +27,11 @@ static void s_usage(FILE *out)
             "  train --from-db [--out-dir DIR]   retrain the worker's models from the training files\n"
             "                                    and what people confirmed (corrections, complaints\n"
             "                                    signed for without a return)\n"
+            "  train --history FILE --mapping FILE [--out-dir DIR] [--labelled OUT.csv]\n"
+            "                                    learn the city's own words from its old work\n"
+            "                                    orders (a CSV export: body, title, old label),\n"
+            "                                    mapped onto the taxonomy by the mapping file\n"
+            "                                    (config/history_mapping.yaml)\n"
             "  correct NUMBER [--category ID] [--type TYPE] [--urgency U] --reason TEXT\n"
             "                                    a person corrects the classifier; routing decides\n"
             "                                    again when it is not yet signed for\n"
@@ -134,6 +139,8 @@ int main(int argc, char *argv[])
         rc = ctl_return(config, verb_argc, verb_argv);
     else if (strcmp(verb, "train") == 0 && verb_argc > 1 && strcmp(verb_argv[1], "--from-db") == 0)
         rc = ctl_train_from_db(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "train") == 0 && verb_argc > 1 && strcmp(verb_argv[1], "--history") == 0)
+        rc = ctl_train_history(config, verb_argc, verb_argv);
     else if (strcmp(verb, "train") == 0)
         rc = ctl_train(config, verb_argc, verb_argv);
     else if (strcmp(verb, "correct") == 0)

@@ -71,6 +71,8 @@ static const s_key_t s_keys[] = {
     S_INT("classify", "duplicate_window_hours", classify_duplicate_window_hours, 72, 0, 8760),
     S_INT("classify", "duplicate_max_distance", classify_duplicate_max_distance, 12, 0, 64),
     S_INT("classify", "duplicate_shingle", classify_duplicate_shingle, 2, 1, 8),
+    S_INT("classify", "repeat_merge_percent", classify_repeat_merge_percent, 40, 1, 100),
+    S_INT("classify", "repeat_suggest_percent", classify_repeat_suggest_percent, 25, 1, 100),
     S_STR("spool", "dir", spool_dir, ""),
     S_INT("spool", "replay_ms", spool_replay_ms, 1000, 10, 600000),
     S_INT("limits", "title_max_chars", limits_title_max_chars, 200, 1, 10000),

@@ -64,6 +64,8 @@ typedef struct {
     int classify_duplicate_window_hours;   //  repeat reports within this are merged; 0 = never
     int classify_duplicate_max_distance;   //  SimHash bits two repeat reports may differ in
     int classify_duplicate_shingle;        //  characters per shingle of the SimHash
+    int classify_repeat_merge_percent;     //  repeat reports this alike are merged
+    int classify_repeat_suggest_percent;   //  this alike: suggested to the dispatch desk
 
     int limits_title_max_chars;
     int limits_content_max_chars;
