@@ -3,7 +3,8 @@
 -- phone or e-mail.
 
 -- One complaint as an Open311 service request (GeoReport v2 "requests" fields, in the
--- specification's order: json, not jsonb, keeps it for the XML).  A repeat report merged into
+-- specification's order: json, not jsonb, keeps it for the XML).  Its service is the one the
+-- client chose, whatever category the hub's classifier gave it.  A repeat report merged into
 -- another (并单) shows its master's status, notes and agency.
 CREATE FUNCTION open311_request(p_id bigint) RETURNS json LANGUAGE sql STABLE AS $$
     SELECT json_build_object(
@@ -12,9 +13,9 @@ CREATE FUNCTION open311_request(p_id bigint) RETURNS json LANGUAGE sql STABLE AS
         'status_notes', (SELECT r.body FROM complaint_reply r
                          WHERE r.complaint_id = coalesce(m.id, c.id) ORDER BY r.at DESC, r.id DESC
                          LIMIT 1),
-        'service_name', coalesce(cat.name, submitted.name),
-        'service_code', coalesce(c.category, d.extra->>'service_code'),
-        'description', d.content,
+        'service_name', coalesce(submitted.name, cat.name),
+        'service_code', coalesce(d.extra->>'service_code', c.category),
+        'description', CASE WHEN d.extra->>'description_given' = 'false' THEN NULL ELSE d.content END,
         'agency_responsible', lead.name,
         'service_notice', NULL,
         'requested_datetime', iso_shanghai(c.received_at),
@@ -52,7 +53,7 @@ RETURNS json LANGUAGE sql STABLE AS $$
         WHERE c.channel = 'web'
           AND (CASE WHEN p_numbers IS NOT NULL THEN c.number = ANY (p_numbers)
                ELSE (p_service_code IS NULL
-                     OR coalesce(c.category, d.extra->>'service_code') = p_service_code)
+                     OR coalesce(d.extra->>'service_code', c.category) = p_service_code)
                     AND c.received_at >= p_start AND c.received_at <= p_end
                     AND (p_status IS NULL
                          OR (p_status = 'closed') = (coalesce(m.state, c.state) = 'closed'))

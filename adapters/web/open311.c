@@ -15,13 +15,17 @@
 
 typedef enum { S_NONE = 0, S_JSON, S_XML, S_HTML } s_format_t;
 
-//  Split "requests/WEB-20261203-000001.json" into the resource and its format.
+//  Split "requests/WEB-20261203-000001.json" into the resource and its format.  A resource too
+//  long for the buffer is left empty (no resource has such a name) but keeps its format, so that
+//  its 404 comes in the format asked for.
 static s_format_t s_split(const char *tail, char *resource, size_t size)
 {
     const char *dot = strrchr(tail, '.');
-    if (!dot || strchr(dot, '/') || (size_t) (dot - tail) >= size)
+    resource[0] = 0;
+    if (!dot || strchr(dot, '/'))
         return S_NONE;
-    snprintf(resource, size, "%.*s", (int) (dot - tail), tail);
+    if ((size_t) (dot - tail) < size)
+        snprintf(resource, size, "%.*s", (int) (dot - tail), tail);
     return streq(dot, ".json") ? S_JSON : streq(dot, ".xml") ? S_XML : streq(dot, ".html") ? S_HTML : S_NONE;
 }
 
@@ -209,9 +213,22 @@ static json_t *s_request_filter(sq_http_request_t *request)
     if (code && *code)
         json_object_set_new(filter, "service_code", json_string(code));
     if (status && *status) {
-        if (!streq(status, "open") && !streq(status, "closed"))
-            problem = "must be open or closed", field = "status";
-        json_object_set_new(filter, "status", json_string(status));
+        //  The specification allows a comma list: open, closed, or both (no filter then).
+        bool open = false, closed = false;
+        char *copy = strdup(status), *saveptr = NULL;
+        for (char *one = strtok_r(copy, ",", &saveptr); one; one = strtok_r(NULL, ",", &saveptr)) {
+            if (streq(one, "open"))
+                open = true;
+            else if (streq(one, "closed"))
+                closed = true;
+            else
+                problem = "must be open, closed, or both separated by a comma", field = "status";
+        }
+        free(copy);
+        if (!open && !closed)
+            problem = "must be open, closed, or both separated by a comma", field = "status";
+        else if (open != closed)
+            json_object_set_new(filter, "status", json_string(open ? "open" : "closed"));
     }
     int64_t start = 0, end = 0, now = (int64_t) time(NULL), window = S_WINDOW_DAYS * 86400LL;
     if (start_text && *start_text && sq_time_parse(start_text, &start))

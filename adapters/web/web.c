@@ -151,11 +151,11 @@ static json_t *s_envelope(web_t *self, json_t *fields, bool from_form, web_submi
         rc = s_fail(result, 400, "service_code", "is required");
     else if (!(service = sq_catalog_category(self->catalog, service_code)))
         rc = s_fail(result, 404, "service_code", "no such service");
-    else if (!description)
+    else if (!description && from_form)
         rc = s_fail(result, 400, "description", "is required: say what happened");
-    else if (sq_utf8_length(description) > WEB_DESCRIPTION_MAX)
+    else if (description && sq_utf8_length(description) > WEB_DESCRIPTION_MAX)
         rc = s_fail(result, 400, "description", "is longer than 4,000 characters");
-    else if (s_has_html(description))
+    else if (description && s_has_html(description))
         rc = s_fail(result, 400, "description", "must be plain text, without HTML");
     else if ((lat_text != NULL) != (long_text != NULL))
         rc = s_fail(result, 400, lat_text ? "long" : "lat", "lat and long go together");
@@ -193,13 +193,18 @@ static json_t *s_envelope(web_t *self, json_t *fields, bool from_form, web_submi
     if (json_object_size(attributes))
         json_object_set(extra, "attributes", attributes);
     json_object_set_new(extra, "form", json_boolean(from_form));
+    if (!description)
+        json_object_set_new(extra, "description_given", json_false());
     json_object_set_new(extra, "consent_to_contact",
                         json_boolean(consent && (streq(consent, "on") || streq(consent, "yes")
                                                  || streq(consent, "true") || streq(consent, "1"))));
     json_decref(attributes);
+    //  Open311 makes the description optional (the service and the place may say it all); the
+    //  hub's content is then the service's name.  The citizen's form asks for it.
     json_t *envelope = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "channel", WEB_CHANNEL,
                                  "external_id", external_id, "received_at", received_at, "title",
-                                 service->name, "content", description, "extra", extra);
+                                 service->name, "content", description ? description : service->name,
+                                 "extra", extra);
     if (name)
         json_object_set_new(envelope, "caller_name", json_string(name));
     if (s_field(fields, "phone"))

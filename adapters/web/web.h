@@ -4,15 +4,17 @@
     {code, description} with 400, 403, 404, as the specification says):
         GET  services.{json,xml}               the service list: the city's complaint categories
         GET  services/{code}.{json,xml}        one service's definition (no extra attributes)
-        POST requests.{json,xml}               a new request (form-encoded, api_key required):
-                                               201 with its service_request_id (the work-order
-                                               number), or 202 with a token while it waits in the
-                                               spool; 200 when its device_id + request_key were
-                                               seen before
+        POST requests.{json,xml}               a new request (form-encoded, api_key required; a
+                                               description is optional, as the specification has
+                                               it): 201 with its service_request_id (the work-
+                                               order number), or 202 with a token while it waits
+                                               in the spool; 200 when its device_id + request_key
+                                               were seen before
         GET  tokens/{token}.{json,xml}         the service_request_id of a token, once there is one
         GET  requests.{json,xml}               the web door's requests: service_request_id (a comma
-                                               list), service_code, start_date, end_date (at most
-                                               90 days; the last 90 by default), status; at most
+                                               list), service_code (the one the client chose),
+                                               start_date, end_date (at most 90 days; the last 90
+                                               by default), status (open, closed or both); at most
                                                1,000, newest first
         GET  requests/{id}.{json,xml}          one request
     The citizen's pages, in Chinese, without JavaScript:

@@ -70,14 +70,18 @@ ROOT = harness.ROOT
 _serial = itertools.count(1)
 
 
-def catalogue(path):
-    """[(id, {key: value})] of the '  - id: X' records of one of the config YAML lists (id, name,
-    group, description: plain one-line scalars, enough for the checks here)."""
+def catalogue(path, key="categories"):
+    """[(id, {key: value})] of the '  - id: X' records of one list of a config YAML file (the list
+    under key; id, name, group, description: plain one-line scalars, enough for the checks here)."""
     records = []
+    inside = False
     with open(path, encoding="utf-8") as text:
         for line in text:
             stripped = line.strip()
-            if stripped.startswith("#") or ":" not in stripped:
+            if line[:1] not in (" ", "#", "\n", "") and ":" in line:
+                inside = line.split(":", 1)[0] == key     # a top-level key opens another list
+                continue
+            if not inside or stripped.startswith("#") or ":" not in stripped:
                 continue
             if stripped.startswith("- id:"):
                 records.append((stripped[len("- id:"):].strip(), {}))
@@ -810,7 +814,7 @@ class Open311Tests(Open311Case):
             time.sleep(0.1)
         lead = order.get("lead_department")
         self.assertTrue(lead, "routing set no lead department: %r" % order)
-        departments = dict(catalogue(os.path.join(ROOT, "config", "departments.yaml")))
+        departments = dict(catalogue(os.path.join(ROOT, "config", "departments.yaml"), "departments"))
         lead_name = departments[lead]["name"]
 
         item, _ = self.request_both(number)
