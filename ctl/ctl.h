@@ -25,12 +25,6 @@ typedef struct {
 int ctl_rules_load(const sq_config_t *config, ctl_rules_t *rules);
 void ctl_rules_free(ctl_rules_t *rules);
 
-//  Recompute the deadlines of the complaint (sq_deadline_settle) in the caller's transaction;
-//  db's statements must include SQ_DEADLINE_STATEMENTS.  Returns the number of deadlines
-//  moved, or -1 after saying why.
-int ctl_settle(sq_db_t *db, const ctl_rules_t *rules, const char *number, const char *actor,
-               const char *reason);
-
 //  Run statement, whose one value is NULL when done or else why it was refused, then
 //  recompute the complaint's deadlines, then run the statement after (may be NULL) with the
 //  number as its one value, all in one transaction.  Returns 0 when done, or 1 after saying
@@ -57,6 +51,7 @@ int ctl_eval(const sq_config_t *config, int argc, char *argv[]);
 int ctl_correct(const sq_config_t *config, int argc, char *argv[]);
 int ctl_train_from_db(const sq_config_t *config, int argc, char *argv[]);
 int ctl_spool(const sq_config_t *config, int argc, char *argv[]);
+int ctl_user(const sq_config_t *config, int argc, char *argv[]);
 //  train --history FILE --mapping FILE: the category model learnt from a city's old orders.
 int ctl_train_history(const sq_config_t *config, int argc, char *argv[]);
 

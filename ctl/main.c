@@ -55,6 +55,10 @@ static void s_usage(FILE *out)
             "  stats --from DATE --to DATE [--by department|category|region|line] [--csv]\n"
             "                                    received, responded, closed on time, overdue,\n"
             "                                    working time to sign-for and close (README: Measures)\n"
+            "  user add|passwd|list|disable|enable   the people of the desks: suqiuctl user add LOGIN\n"
+            "                                    --name NAME --role admin|operator|supervisor|\n"
+            "                                    department [--department ID]; the password is\n"
+            "                                    asked, or read from standard input\n"
             "  spool                             what waits in each adapter's spool: how many, since\n"
             "                                    when, the owner, the last error of its replay\n"
             "  catalog                           check the city's catalogue, matrix and rules\n"
@@ -159,6 +163,8 @@ int main(int argc, char *argv[])
         rc = ctl_overdue(config, verb_argc, verb_argv);
     else if (strcmp(verb, "calendar") == 0)
         rc = ctl_calendar(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "user") == 0)
+        rc = ctl_user(config, verb_argc, verb_argv);
     else if (strcmp(verb, "spool") == 0)
         rc = ctl_spool(config, verb_argc, verb_argv);
     else if (strcmp(verb, "catalog") == 0)

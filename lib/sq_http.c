@@ -253,6 +253,59 @@ void sq_http_reply_json(sq_http_request_t *request, unsigned status, json_t *val
     free(text);
 }
 
+static const char *s_media_type(const char *path)
+{
+    static const char *const types[][2] = {
+        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},   {".png", "image/png"},
+        {".svg", "image/svg+xml"},             {".json", "application/json; charset=utf-8"},
+        {".txt", "text/plain; charset=utf-8"},
+    };
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(dot, types[i][0]) == 0)
+            return types[i][1];
+    return NULL;
+}
+
+void sq_http_reply_file(sq_http_request_t *request, const char *folder, const char *relative,
+                        int max_age)
+{
+    const char *type = s_media_type(relative);
+    size_t length = strlen(relative);
+    bool safe = type && length > 0 && length < 200 && relative[0] != '/' && !strstr(relative, "..")
+                && strspn(relative, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./")
+                       == length;
+    char path[4096];
+    FILE *file = NULL;
+    if (safe && (size_t) snprintf(path, sizeof path, "%s/%s", folder, relative) < sizeof path)
+        file = fopen(path, "rb");
+    if (!file) {
+        sq_http_error(request, 404, NULL, "no such resource");
+        return;
+    }
+    char *data = NULL;
+    size_t size = 0, room = 0;
+    while (!ferror(file) && !feof(file)) {
+        if (size + 65536 > room)
+            data = (char *) sq_realloc(data, room = size + 65536 * 4);
+        size += fread(data + size, 1, room - size, file);
+    }
+    bool failed = ferror(file);
+    fclose(file);
+    if (failed) {
+        free(data);
+        sq_http_error(request, 500, NULL, "cannot read the file");
+        return;
+    }
+    char cache[48];
+    snprintf(cache, sizeof cache, "max-age=%d", max_age);
+    sq_http_add_header(request, "Cache-Control", cache);
+    sq_http_add_header(request, "X-Content-Type-Options", "nosniff");
+    sq_http_reply(request, 200, type, data ? data : "", size);
+    free(data);
+}
+
 void sq_http_error(sq_http_request_t *request, unsigned status, const char *field,
                    const char *message)
 {

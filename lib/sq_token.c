@@ -35,6 +35,14 @@ void sq_token_sign(const unsigned char *key, size_t key_length, const char *mess
     s_hex(digest, length, out);
 }
 
+void sq_token_sha256(const char *text, char *out)
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_Digest(text, strlen(text), digest, &length, EVP_sha256(), NULL);
+    s_hex(digest, length, out);
+}
+
 bool sq_token_equal(const char *a, const char *b)
 {
     size_t length = strlen(a);

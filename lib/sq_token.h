@@ -17,6 +17,9 @@ int sq_token_random_hex(char *out, size_t bytes);
 //  HMAC-SHA256 of message under key (key_length bytes), as 64 hex digits into out (room for 65).
 void sq_token_sign(const unsigned char *key, size_t key_length, const char *message, char *out);
 
+//  SHA-256 of text, as 64 hex digits into out (room for 65): how a session's cookie is kept.
+void sq_token_sha256(const char *text, char *out);
+
 //  True when a and b are the same text, in time that depends only on their lengths.
 bool sq_token_equal(const char *a, const char *b);
 
