@@ -1,0 +1,203 @@
+"""The desks' JSON API at every permission boundary, with the city's real configuration: a
+department sees only its own complaints (404 for another's, in lists and one by one, and in
+plain SQL as the desk's role), an operator cannot approve an extension, a co-handler cannot
+close but can give its opinion, no change without the CSRF token, five wrong passwords lock an
+account, a reporter of a 举报 is masked and each unmasking is recorded."""
+import hashlib
+import time
+import unittest
+
+import harness
+from test_spine import HubTestCase
+
+SCHOOL = ("学校食堂饭菜有异味", "我家孩子在实验小学读书，学校食堂的饭菜有异味，好几个学生吃了拉肚子，请教育局查一查食堂。")
+FARM = ("农药残留", "我们村有农户在种植蔬菜时使用禁用农药，蔬菜马上要拉去卖，请农业农村局来查处。")
+
+
+class DeskApiTest(HubTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = harness.Hub(workers=1, desk=True, name="desk-api",
+                              overrides={"worker": {"services": harness.ALL_SERVICES}}).start()
+        for login, role, department in (("admin", "admin", None), ("operator", "operator", None),
+                                        ("supervisor", "supervisor", None),
+                                        ("edu", "department", "jyj"),
+                                        ("samr", "department", "scjgj"),
+                                        ("agri", "department", "nyncj")):
+            args = ["user", "add", login, "--name", login, "--role", role]
+            if department:
+                args += ["--department", department]
+            result = harness.run(
+                [harness.program("suqiuctl"), "-c", cls.hub.config_path] + args,
+                input="demo-%s\n" % login)
+            assert result.returncode == 0, result.stderr
+        cls.school = cls.submit(SCHOOL, phone="13900001111")
+        cls.farm = cls.submit(FARM, phone="13900002222")
+        cls.report = cls.submit(("举报无证黑作坊", "我举报我们小区隔壁有个无证食品黑作坊，卫生条件极差，生产的糕点卖给周边学校，请依法查处取缔。"),
+                                phone="13812345678", caller_name="李四")
+        for number in (cls.school, cls.farm, cls.report):
+            cls.wait_routed(number)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stop()
+
+    @classmethod
+    def submit(cls, text, phone, caller_name="张三"):
+        status, answer = cls.hub.post(harness.order(title=text[0], content=text[1], phone=phone,
+                                                    caller_name=caller_name))
+        assert status == 201, answer
+        return answer["number"]
+
+    @classmethod
+    def wait_routed(cls, number):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            status, answer = cls.hub.get("/v1/workorders/" + number)
+            if answer.get("state") in ("dispatched", "triage"):
+                return answer
+            time.sleep(0.1)
+        raise AssertionError("%s was not routed: %r" % (number, answer))
+
+    # --- a client of the API ---
+
+    def login(self, user, password=None):
+        response = harness.http_request(self.hub.desk_port, "POST", "/api/login",
+                                        {"user": user, "password": password or "demo-" + user})
+        cookie = (response.header("Set-Cookie") or "").split(";")[0]
+        return response, cookie
+
+    def session(self, user):
+        response, cookie = self.login(user)
+        self.assertEqual(response.status, 200, response.json)
+        return {"Cookie": cookie, "X-CSRF-Token": response.json["csrf"]}, cookie
+
+    def get(self, headers, path):
+        return harness.http_request(self.hub.desk_port, "GET", path, headers=headers)
+
+    def act(self, headers, number, action, body=None):
+        return harness.http_request(self.hub.desk_port, "POST",
+                                    "/api/complaints/%s/%s" % (number, action), body or {},
+                                    headers=headers)
+
+    def lead_of(self, number):
+        return self.hub.get("/v1/workorders/" + number)[1].get("lead_department")
+
+    # --- the boundaries ---
+
+    def test_a_department_sees_only_its_own(self):
+        self.assertEqual(self.lead_of(self.school), "jyj")
+        self.assertEqual(self.lead_of(self.farm), "nyncj")
+        edu, _ = self.session("edu")
+        self.assertEqual(self.get(edu, "/api/complaints/" + self.school).status, 200)
+        self.assertEqual(self.get(edu, "/api/complaints/" + self.farm).status, 404)
+        listed = [i["number"] for i in self.get(edu, "/api/complaints?limit=200").json["items"]]
+        self.assertIn(self.school, listed)
+        self.assertNotIn(self.farm, listed)
+        # Asking for the other department by name changes nothing.
+        other = self.get(edu, "/api/complaints?department=nyncj").json
+        self.assertEqual(other, {"items": [], "total": 0})
+        agri, _ = self.session("agri")
+        self.assertEqual(self.get(agri, "/api/complaints/" + self.school).status, 404)
+        self.assertEqual(self.act(agri, self.school, "sign").status, 404)
+        supervisor, _ = self.session("supervisor")
+        everything = [i["number"] for i in self.get(supervisor, "/api/complaints?limit=200").json["items"]]
+        self.assertTrue({self.school, self.farm} <= set(everything))
+
+    def test_sql_as_the_desk_role_with_another_department_sees_nothing(self):
+        _, cookie = self.session("agri")
+        token_hash = hashlib.sha256(cookie.split("=", 1)[1].encode()).hexdigest()
+        # Straight to PostgreSQL as suqiu_desk, the session of 市农业农村局's desk set.
+        query = ("BEGIN; SELECT desk_begin('%s', 30) IS NOT NULL; "
+                 "SELECT count(*) FROM complaint WHERE number = '%s'; "
+                 "SELECT count(*) FROM complaint_event e JOIN complaint c ON c.id = e.complaint_id "
+                 "WHERE c.number = '%s'; COMMIT;" % (token_hash, self.school, self.school))
+        rows = self.desk_sql(query)
+        self.assertEqual(rows, [("t",), ("0",), ("0",)])
+        # No session at all: nothing either, and the reporters' names are out of reach.
+        self.assertEqual(self.desk_sql("SELECT count(*) FROM complaint"), [("0",)])
+        with self.assertRaises(harness.SqlError):
+            self.desk_sql("SELECT caller_name FROM complaint_detail")
+        with self.assertRaises(harness.SqlError):
+            self.desk_sql("UPDATE complaint SET state = 'closed'")
+
+    def desk_sql(self, query):
+        return harness.psql("SET ROLE suqiu_desk; " + query, database=self.hub.database)
+
+    def test_an_operator_cannot_approve_an_extension(self):
+        edu, _ = self.session("edu")
+        self.assertEqual(self.act(edu, self.school, "sign").status, 200)
+        asked = self.act(edu, self.school, "extend",
+                         {"stage": "close", "by": "5wd", "reason": "需要检测机构出具报告"})
+        self.assertEqual(asked.status, 200, asked.json)
+        operator, _ = self.session("operator")
+        refused = self.act(operator, self.school, "extension", {"approve": True})
+        self.assertEqual(refused.status, 403, refused.json)
+        before = self.get(edu, "/api/complaints/" + self.school).json["deadlines"]
+        supervisor, _ = self.session("supervisor")
+        approved = self.act(supervisor, self.school, "extension", {"approve": True, "reason": "同意"})
+        self.assertEqual(approved.status, 200, approved.json)
+        after = self.get(edu, "/api/complaints/" + self.school).json["deadlines"]
+        self.assertNotEqual(before, after)
+        history = self.get(edu, "/api/complaints/" + self.school).json["history"]
+        self.assertIn("user:supervisor", [e["actor"] for e in history])
+
+    def test_a_co_handler_gives_its_opinion_but_cannot_close(self):
+        status, answer = self.hub.get("/v1/workorders/" + self.school)
+        self.assertIn("scjgj", answer.get("co_departments", []))
+        samr, _ = self.session("samr")
+        self.assertEqual(self.get(samr, "/api/complaints/" + self.school).status, 200)
+        self.assertEqual(self.act(samr, self.school, "close", {"result": "已处理"}).status, 403)
+        self.assertEqual(self.act(samr, self.school, "reply", {"text": "已处理"}).status, 403)
+        given = self.act(samr, self.school, "co_opinion", {"text": "已对食堂抽样检测，结果附后"})
+        self.assertEqual(given.status, 200, given.json)
+        opinions = self.get(samr, "/api/complaints/" + self.school).json["co_opinions"]
+        self.assertEqual([o["department"] for o in opinions], ["scjgj"])
+
+    def test_no_change_without_the_csrf_token(self):
+        edu, cookie = self.session("edu")
+        bare = harness.http_request(self.hub.desk_port, "POST",
+                                    "/api/complaints/%s/note" % self.school, {"text": "x"},
+                                    headers={"Cookie": cookie})
+        self.assertEqual(bare.status, 403)
+        forged = harness.http_request(self.hub.desk_port, "POST",
+                                      "/api/complaints/%s/note" % self.school, {"text": "x"},
+                                      headers={"Cookie": cookie, "X-CSRF-Token": "0" * 32})
+        self.assertEqual(forged.status, 403)
+        self.assertEqual(self.act(edu, self.school, "note", {"text": "已电话联系学校"}).status, 200)
+        no_session = harness.http_request(self.hub.desk_port, "GET", "/api/complaints")
+        self.assertEqual(no_session.status, 401)
+
+    def test_five_wrong_passwords_lock_the_account(self):
+        harness.run([harness.program("suqiuctl"), "-c", self.hub.config_path, "user", "add",
+                     "locked", "--name", "locked", "--role", "operator"], input="demo-locked\n")
+        for _ in range(5):
+            self.assertEqual(self.login("locked", "wrong-password")[0].status, 401)
+        response, _ = self.login("locked")
+        self.assertEqual(response.status, 423, response.json)
+        self.assertIn("locked", response.json["error"])
+        listing = harness.run([harness.program("suqiuctl"), "-c", self.hub.config_path, "user", "list"])
+        self.assertRegex(listing.stdout, r"(?m)^locked +locked +operator +- +locked")
+
+    def test_a_reporter_is_masked_and_each_unmasking_is_recorded(self):
+        status, answer = self.hub.get("/v1/workorders/" + self.report)
+        self.assertEqual(answer["type"], "report", answer)
+        lead = answer["lead_department"]
+        department = {"jyj": "edu", "scjgj": "samr", "nyncj": "agri"}.get(lead)
+        self.assertIsNotNone(department, "the report went to %s" % lead)
+        desk, _ = self.session(department)
+        person = self.get(desk, "/api/complaints/" + self.report).json["person"]
+        self.assertEqual(person, {"caller_name": "李**", "phone": "138****5678", "email": None,
+                                  "masked": True})
+        text = self.get(desk, "/api/complaints/" + self.report).raw.decode()
+        self.assertNotIn("李四", text)
+        self.assertNotIn("13812345678", text)
+        self.assertEqual(self.act(desk, self.report, "unmask").status, 403)
+        supervisor, _ = self.session("supervisor")
+        unmasked = self.act(supervisor, self.report, "unmask")
+        self.assertEqual(unmasked.status, 200, unmasked.json)
+        self.assertEqual(unmasked.json["caller_name"], "李四")
+        self.assertEqual(unmasked.json["phone"], "13812345678")
+        kinds = [(e["kind"], e["actor"]) for e in self.get(supervisor, "/api/complaints/" + self.report).json["history"]]
+        self.assertIn(("unmasked", "user:supervisor"), kinds)
