@@ -34,6 +34,14 @@ const sq_db_statement_t desk_statements[] = {
     {"extension_settled", "SELECT desk_extension_settled($1)"},
     {"pause", "SELECT desk_pause($1, $2)"},
     {"resume", "SELECT desk_resume($1, $2)"},
+    {"triage", "SELECT desk_correct($1, $2, $3, $4, $5)"},
+    {"redispatch", "SELECT desk_redispatch($1, $2, string_to_array(nullif($3, ''), ','), $4)"},
+    {"by_phone", "SELECT desk_by_phone($1)::text"},
+    {"overdue", "SELECT desk_overdue()::text"},
+    {"stats", "SELECT desk_stats($1::date, $2::date, $3)::text"},
+    {"catalog", "SELECT desk_catalog()::text"},
+    {"users", "SELECT desk_users()::text"},
+    {"user_put", "SELECT desk_user_put($1, $2, $3, $4, $5, $6::boolean)"},
     SQ_DEADLINE_STATEMENTS,
     SQ_CHANGE_STATEMENTS,
     {NULL, NULL},
@@ -118,7 +126,7 @@ void api_get(void *app, sq_http_request_t *request)
 //  recomputed after it (the statement after, when one is named, runs after that).
 typedef struct {
     const char *name;
-    const char *fields[4];
+    const char *fields[6];
     bool settle;
     const char *after;
     const char *reason;      //  what the deadline events say moved them
@@ -138,6 +146,8 @@ static const s_action_t s_actions[] = {
     {"extension", {"approve", "?reason", NULL}, true, "extension_settled", "extension approved"},
     {"pause", {"reason", NULL}, false, NULL, NULL},
     {"resume", {"?note", NULL}, true, NULL, "the pause while waiting for the citizen ended"},
+    {"triage", {"?category", "?type", "?urgency", "reason", NULL}, false, NULL, NULL},
+    {"redispatch", {"department", "?co", "reason", NULL}, true, NULL, "re-dispatched (改派)"},
     {NULL, {NULL}, false, NULL, NULL},
 };
 
@@ -233,8 +243,8 @@ void api_action(void *app, sq_http_request_t *request)
         return;
     }
     //  The values: the number, then each field of the action.
-    const char *values[5] = {number};
-    char scratch[4][8];
+    const char *values[8] = {number};
+    char scratch[6][8];
     int count = 1;
     for (int i = 0; action->fields[i]; i++) {
         bool optional = action->fields[i][0] == '?';
@@ -286,7 +296,7 @@ void api_action(void *app, sq_http_request_t *request)
     if (committed) {
         sq_info("desk: %s %s complaint=%s", actor, name, number);
         //  Back to routing (a return approved): hand it to suqiu.route now, not at the next sweep.
-        if (streq(name, "return_review") && streq(values[1], "true")) {
+        if ((streq(name, "return_review") && streq(values[1], "true")) || streq(name, "triage")) {
             zmsg_t *handoff = zmsg_new();
             zmsg_addstr(handoff, "new");
             zmsg_addstr(handoff, number);

@@ -262,8 +262,16 @@ static const sq_http_route_t s_routes[] = {
     {"POST", "/api/logout", s_logout},
     {"GET", "/api/session", s_session},
     {"GET", "/api/complaints", api_list},
+    {"POST", "/api/complaints", board_new_complaint},
     {"GET", "/api/complaints/*", api_get},
     {"POST", "/api/complaints/*", api_action},
+    {"GET", "/api/callers", board_callers},
+    {"GET", "/api/overdue", board_overdue},
+    {"GET", "/api/stats", board_stats},
+    {"GET", "/api/catalog", board_catalog},
+    {"GET", "/api/users", board_users},
+    {"POST", "/api/users", board_user_put},
+    {"POST", "/api/config/check", board_config_check},
     {NULL, NULL, NULL},
 };
 

@@ -49,9 +49,17 @@ const char *desk_role(desk_session_t *session);
 const char *desk_department(desk_session_t *session);
 const char *desk_login(desk_session_t *session);
 
-//  The API's routes (api.c).
+//  The API's routes: complaints (api.c), and the boards (board.c).
 void api_list(void *app, sq_http_request_t *request);
 void api_get(void *app, sq_http_request_t *request);
 void api_action(void *app, sq_http_request_t *request);
+void board_new_complaint(void *app, sq_http_request_t *request);
+void board_callers(void *app, sq_http_request_t *request);
+void board_overdue(void *app, sq_http_request_t *request);
+void board_stats(void *app, sq_http_request_t *request);
+void board_catalog(void *app, sq_http_request_t *request);
+void board_users(void *app, sq_http_request_t *request);
+void board_user_put(void *app, sq_http_request_t *request);
+void board_config_check(void *app, sq_http_request_t *request);
 
 #endif

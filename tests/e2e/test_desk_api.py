@@ -4,6 +4,7 @@ plain SQL as the desk's role), an operator cannot approve an extension, a co-han
 close but can give its opinion, no change without the CSRF token, five wrong passwords lock an
 account, a reporter of a 举报 is masked and each unmasking is recorded."""
 import hashlib
+import subprocess
 import time
 import unittest
 
@@ -14,7 +15,8 @@ SCHOOL = ("学校食堂饭菜有异味", "我家孩子在实验小学读书，�
 FARM = ("农药残留", "我们村有农户在种植蔬菜时使用禁用农药，蔬菜马上要拉去卖，请农业农村局来查处。")
 
 
-class DeskApiTest(HubTestCase):
+class DeskCase(HubTestCase):
+    """A hub with the desks, six accounts and three complaints, for the class."""
 
     @classmethod
     def setUpClass(cls):
@@ -84,7 +86,9 @@ class DeskApiTest(HubTestCase):
     def lead_of(self, number):
         return self.hub.get("/v1/workorders/" + number)[1].get("lead_department")
 
-    # --- the boundaries ---
+
+class DeskApiTest(DeskCase):
+    """The boundaries."""
 
     def test_a_department_sees_only_its_own(self):
         self.assertEqual(self.lead_of(self.school), "jyj")
@@ -123,7 +127,16 @@ class DeskApiTest(HubTestCase):
             self.desk_sql("UPDATE complaint SET state = 'closed'")
 
     def desk_sql(self, query):
-        return harness.psql("SET ROLE suqiu_desk; " + query, database=self.hub.database)
+        """Rows of query run over a connection of the desk's own role (session_user
+        suqiu_desk, as the desk connects), through psql."""
+        env = dict(harness.pg_env(), PGUSER="suqiu_desk")
+        result = subprocess.run([harness.PSQL, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                                 "-d", self.hub.database, "-c", query],
+                                capture_output=True, text=True, timeout=30, env=env)
+        if result.returncode != 0:
+            raise harness.SqlError(result.stderr.strip())
+        return [tuple(line.split("|")) for line in result.stdout.splitlines() if line]
+
 
     def test_an_operator_cannot_approve_an_extension(self):
         edu, _ = self.session("edu")
@@ -201,3 +214,91 @@ class DeskApiTest(HubTestCase):
         self.assertEqual(unmasked.json["phone"], "13812345678")
         kinds = [(e["kind"], e["actor"]) for e in self.get(supervisor, "/api/complaints/" + self.report).json["history"]]
         self.assertIn(("unmasked", "user:supervisor"), kinds)
+
+
+class DeskWorkTest(DeskCase):
+    """The operators', supervisors' and admins' work through the same API."""
+
+    def test_a_to_z_operator_entry_reply_callback_and_reopening(self):
+        operator, _ = self.session("operator")
+        entered = harness.http_request(self.hub.desk_port, "POST", "/api/complaints", {
+            "line": "12345", "caller_name": "王五", "phone": "13700003333",
+            "address": "乐成街道人民路1号", "title": SCHOOL[0], "content": SCHOOL[1],
+            "type": "complaint", "urgency": "normal"}, headers=operator)
+        self.assertEqual(entered.status, 201, entered.json)
+        number = entered.json["number"]
+        self.wait_routed(number)
+        history = harness.http_request(self.hub.desk_port, "GET", "/api/callers?phone=13700003333",
+                                       headers=operator).json
+        self.assertEqual([h["number"] for h in history], [number])
+        edu, _ = self.session("edu")
+        self.assertEqual(self.get(edu, "/api/callers?phone=13700003333").status, 403)
+        for action, body in (("sign", {}), ("reply", {"text": "已责令学校整改食堂，并抽检留样"})):
+            done = self.act(edu, number, action, body)
+            self.assertEqual(done.status, 200, (action, done.json))
+        self.assertEqual(self.act(edu, number, "callback", {"satisfaction": "dissatisfied"}).status, 403)
+        reopened = self.act(operator, number, "callback", {"satisfaction": "dissatisfied",
+                                                           "note": "食堂仍未整改", "reopen": True})
+        self.assertEqual(reopened.status, 200, reopened.json)
+        one = self.get(edu, "/api/complaints/" + number).json
+        self.assertEqual(one["state"], "signed_for")
+        self.assertEqual(one["callbacks"][0]["satisfaction"], "dissatisfied")
+        self.assertEqual(self.act(edu, number, "close", {"result": "x"}).status, 409)
+        self.assertEqual(self.act(edu, number, "reply", {"text": "已再次督促整改"}).status, 200)
+        self.assertEqual(self.act(edu, number, "close", {"result": "已整改"}).status, 200)
+
+    def test_a_return_reviewed_and_redispatched(self):
+        number = self.submit(FARM, phone="13900004444")
+        self.wait_routed(number)
+        agri, _ = self.session("agri")
+        supervisor, _ = self.session("supervisor")
+        asked = self.act(agri, number, "return", {"reason": "属于市场流通环节，不是种植环节"})
+        self.assertEqual(asked.status, 200, asked.json)
+        listed = self.get(supervisor, "/api/complaints?limit=200").json["items"]
+        self.assertTrue([i for i in listed if i["number"] == number and i.get("return_waiting")])
+        self.assertEqual(self.act(agri, number, "return_review", {"approve": True}).status, 403)
+        refused = self.act(supervisor, number, "return_review", {"approve": False, "reason": "确属种植环节"})
+        self.assertEqual(refused.status, 200, refused.json)
+        self.assertEqual(self.lead_of(number), "nyncj")
+        moved = self.act(supervisor, number, "redispatch", {"department": "scjgj", "reason": "流通环节"})
+        self.assertEqual(moved.status, 200, moved.json)
+        self.assertEqual(self.lead_of(number), "scjgj")
+        self.assertEqual(self.get(agri, "/api/complaints/" + number).status, 404)
+        samr, _ = self.session("samr")
+        self.assertEqual(self.act(samr, number, "sign").status, 200)
+
+    def test_urging_overdue_board_measures_and_csv(self):
+        supervisor, _ = self.session("supervisor")
+        self.assertEqual(self.act(supervisor, self.farm, "urge", {"message": "请尽快处理"}).status, 200)
+        agri, _ = self.session("agri")
+        item = [i for i in self.get(agri, "/api/complaints").json["items"] if i["number"] == self.farm][0]
+        self.assertEqual(item["urged"], 1)
+        board = self.get(supervisor, "/api/overdue")
+        self.assertEqual(board.status, 200)
+        self.assertIsInstance(board.json, list)
+        today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))
+        stats = self.get(supervisor, "/api/stats?from=%s&to=%s&by=department" % (today, today))
+        self.assertEqual(stats.status, 200, stats.json)
+        self.assertIn("nyncj", [row["group_id"] for row in stats.json])
+        csv = self.get(supervisor, "/api/stats?from=%s&to=%s&by=category&format=csv" % (today, today))
+        self.assertEqual(csv.status, 200)
+        self.assertTrue(csv.raw.startswith(b"\xef\xbb\xbf\"group_id\""), csv.raw[:40])
+        self.assertIn("attachment", csv.header("Content-Disposition"))
+        operator, _ = self.session("operator")
+        self.assertEqual(self.get(operator, "/api/stats?from=%s&to=%s" % (today, today)).status, 403)
+
+    def test_admin_users_and_the_configuration_check(self):
+        admin, _ = self.session("admin")
+        users = self.get(admin, "/api/users")
+        self.assertEqual(users.status, 200, users.json)
+        self.assertIn("edu", [u["login"] for u in users.json])
+        made = harness.http_request(self.hub.desk_port, "POST", "/api/users", {
+            "login": "health", "name": "卫健局", "role": "department", "department": "wjj",
+            "password": "demo-health"}, headers=admin)
+        self.assertEqual(made.status, 200, made.json)
+        self.assertEqual(self.login("health")[0].status, 200)
+        supervisor, _ = self.session("supervisor")
+        self.assertEqual(self.get(supervisor, "/api/users").status, 403)
+        checked = harness.http_request(self.hub.desk_port, "POST", "/api/config/check", {}, headers=admin)
+        self.assertEqual(checked.status, 200, checked.json)
+        self.assertTrue(checked.json["valid"])
