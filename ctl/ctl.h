@@ -56,5 +56,7 @@ int ctl_eval(const sq_config_t *config, int argc, char *argv[]);
 int ctl_correct(const sq_config_t *config, int argc, char *argv[]);
 int ctl_train_from_db(const sq_config_t *config, int argc, char *argv[]);
 int ctl_spool(const sq_config_t *config, int argc, char *argv[]);
+//  import (work orders) and import-calls (call records): argv[0] says which.
+int ctl_import(const sq_config_t *config, int argc, char *argv[]);
 
 #endif
