@@ -101,6 +101,7 @@ static void s_progress_show(s_progress_t *self, double share, size_t done, size_
                             bool last)
 {
     int64_t now = s_now_ms();
+    share = share < 0 ? 0 : share > 1 ? 1 : share;   //  a file that grew since it was counted
     double seconds = (double) (now - self->started_ms) / 1000.0;
     double rate = seconds > 0 ? (double) done / seconds : 0;
     if (self->terminal) {
@@ -243,7 +244,7 @@ static int s_import(s_import_t *self, const char *path)
     self->batch_lines = calloc((size_t) self->batch_max, sizeof *self->batch_lines);
     s_progress_t progress;
     s_progress_start(&progress, "importing");
-    int rc = 0, failed = 0;
+    int rc = 0, failed = 0;   //  failed: the database could not be reached
     while (!failed && (rc = sq_records_next(records)) > 0) {
         size_t line = sq_records_line(records);
         if (rc == SQ_RECORDS_BAD) {
@@ -267,24 +268,22 @@ static int s_import(s_import_t *self, const char *path)
                             self->done, self->rows, false);
         }
     }
-    if (!failed && rc < 0) {
-        fprintf(stderr, "suqiuctl %s: %s\n", self->kind->verb, sq_records_error(records));
-        failed = 1;
-    }
     if (!failed)
         failed = s_commit(self);
-    if (!failed)
+    bool unread = !failed && rc < 0;   //  the file changed since the first pass
+    if (!failed && !unread)
         s_progress_show(&progress, 1, self->done, self->rows, true);
     else if (progress.terminal)
         fprintf(stderr, "\n");
-    if (failed)
+    if (failed || unread)
         fprintf(stderr, "suqiuctl %s: stopped after %zu of %zu rows: %s\n"
                         "  what is in stays in; run the same file again for the rest\n",
-                self->kind->verb, self->done, self->rows, sq_db_error(self->db));
+                self->kind->verb, self->done, self->rows,
+                failed ? sq_db_error(self->db) : sq_records_error(records));
     json_decref(self->batch);
     free(self->batch_lines);
     sq_records_destroy(&records);
-    return failed ? 1 : 0;
+    return failed || unread ? 1 : 0;
 }
 
 static int s_by_line(const void *a, const void *b)
