@@ -295,7 +295,8 @@ static int s_by_line(const void *a, const void *b)
 static void s_summary(s_import_t *self, int64_t started_ms)
 {
     //  Rows that PostgreSQL refused are known only when their batch is committed.
-    qsort(self->rejects, self->reject_count, sizeof *self->rejects, s_by_line);
+    if (self->reject_count)   //  rejects is NULL when none was
+        qsort(self->rejects, self->reject_count, sizeof *self->rejects, s_by_line);
     for (size_t i = 0; i < self->reject_count; i++) {
         const s_rejected_t *rejected = &self->rejects[i];
         printf("rejected  line %zu: %s%s%s\n", rejected->line, rejected->field,
