@@ -105,8 +105,7 @@ static int s_read_rows(const char *verb, const char *path, const char *label_col
     return status;
 }
 
-//  Parse one --param KEY=VALUE into options.  Returns 0, or -1 with the error on stderr.
-static int s_param(const char *verb, const char *text, sq_textclass_options_t *options)
+int ctl_param(const char *verb, const char *text, sq_textclass_options_t *options)
 {
     const char *equals = strchr(text, '=');
     char key[64], error[300];
@@ -163,7 +162,7 @@ int ctl_train(const sq_config_t *config, int argc, char *argv[])
         else if (strcmp(argv[i], "--label-column") == 0 && i + 1 < argc)
             label_column = argv[++i];
         else if (strcmp(argv[i], "--param") == 0 && i + 1 < argc) {
-            if (s_param("train", argv[++i], &options))
+            if (ctl_param("train", argv[++i], &options))
                 return 2;
         }
         else
@@ -395,7 +394,7 @@ int ctl_eval(const sq_config_t *config, int argc, char *argv[])
         else if (strcmp(argv[i], "--label-column") == 0 && i + 1 < argc)
             label_column = argv[++i];
         else if (strcmp(argv[i], "--param") == 0 && i + 1 < argc) {
-            if (s_param("eval", argv[++i], &options))
+            if (ctl_param("eval", argv[++i], &options))
                 return 2;
         }
         else

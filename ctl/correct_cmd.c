@@ -148,7 +148,7 @@ int ctl_train_from_db(const sq_config_t *config, int argc, char *argv[])
         sq_textclass_trainer_t *trainer = sq_textclass_trainer_new(NULL);
         size_t base = 0;
         long confirmed = -1;
-        if (!trainer || sq_training_add_csv(trainer, csv, "label", &base, error, sizeof error)) {
+        if (!trainer || sq_training_add_folder(trainer, csv, &base, error, sizeof error)) {
             fprintf(stderr, "suqiuctl train: %s\n", trainer ? error : "options out of range");
             rc = 1;
         }
@@ -161,8 +161,8 @@ int ctl_train_from_db(const sq_config_t *config, int argc, char *argv[])
             rc = 1;
         }
         else if (rc == 0)
-            printf("suqiu: %s: %zu rows from %s and %ld confirmed by people -> %s\n", s_targets[t],
-                   base, csv, confirmed, out);
+            printf("suqiu: %s: %zu rows from %s (and the files beside it) and %ld confirmed by "
+                   "people -> %s\n", s_targets[t], base, csv, confirmed, out);
         sq_textclass_destroy(&model);
         zstr_free(&csv);
         zstr_free(&out);

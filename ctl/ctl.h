@@ -9,6 +9,7 @@
 #include "sq_config.h"
 #include "sq_db.h"
 #include "sq_sla.h"
+#include "sq_textclass.h"
 
 //  Connect with the process's statements (borrowed; a table ending in {NULL, NULL}).
 //  Returns the connection (the caller's), or NULL after saying why on stderr.
@@ -23,12 +24,6 @@ typedef struct {
 //  Load them into *rules (the caller's: ctl_rules_free).  Returns 0, or 1 after saying why.
 int ctl_rules_load(const sq_config_t *config, ctl_rules_t *rules);
 void ctl_rules_free(ctl_rules_t *rules);
-
-//  Recompute the deadlines of the complaint (sq_deadline_settle) in the caller's transaction;
-//  db's statements must include SQ_DEADLINE_STATEMENTS.  Returns the number of deadlines
-//  moved, or -1 after saying why.
-int ctl_settle(sq_db_t *db, const ctl_rules_t *rules, const char *number, const char *actor,
-               const char *reason);
 
 //  Run statement, whose one value is NULL when done or else why it was refused, then
 //  recompute the complaint's deadlines, then run the statement after (may be NULL) with the
@@ -56,6 +51,12 @@ int ctl_eval(const sq_config_t *config, int argc, char *argv[]);
 int ctl_correct(const sq_config_t *config, int argc, char *argv[]);
 int ctl_train_from_db(const sq_config_t *config, int argc, char *argv[]);
 int ctl_spool(const sq_config_t *config, int argc, char *argv[]);
+int ctl_user(const sq_config_t *config, int argc, char *argv[]);
+//  train --history FILE --mapping FILE: the category model learnt from a city's old orders.
+int ctl_train_history(const sq_config_t *config, int argc, char *argv[]);
+
+//  Parse one --param KEY=VALUE of verb into options.  Returns 0, or -1 after saying why.
+int ctl_param(const char *verb, const char *text, sq_textclass_options_t *options);
 //  import (work orders) and import-calls (call records): argv[0] says which.
 int ctl_import(const sq_config_t *config, int argc, char *argv[]);
 

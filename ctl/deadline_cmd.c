@@ -9,12 +9,12 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "sq_change.h"
 #include "sq_deadline.h"
 #include "sq_number.h"
 
 static const sq_db_statement_t s_statements[] = {
-    {"policy", "SELECT d.policy_id FROM complaint c JOIN complaint_deadline d ON d.complaint_id = c.id"
-               " WHERE c.number = $1 AND d.stage = $2"},
+    SQ_CHANGE_STATEMENTS,
     {"extend", "SELECT complaint_extension_request($1, $2, $3, $4, $5, $6)"},
     {"decide", "SELECT complaint_extension_decide($1, $2::boolean, $3, $4)"},
     {"settled", "SELECT complaint_extension_settled($1)"},
@@ -73,33 +73,12 @@ static const char *s_stage(const char *text)
 //  True when the complaint's policy allows the extension asked; else false, said why.
 static bool s_extension_allowed(sq_db_t *db, const ctl_rules_t *rules, const s_options_t *options)
 {
-    sq_duration_t asked = options->asked;
-    const char *values[] = {options->number, options->stage};
-    PGresult *result = sq_db_exec(db, "policy", 2, values);
-    if (!result)
-        return false;
-    if (PQntuples(result) == 0) {
-        fprintf(stderr, "suqiuctl extend: %s: no such work order, or it has no %s deadline\n",
-                options->number, options->stage);
-        PQclear(result);
-        return false;
-    }
-    const sq_sla_policy_t *policy = sq_sla_policy_by_id(rules->sla, PQgetvalue(result, 0, 0));
-    sq_duration_t most;
-    bool allowed = false;
-    if (!policy || !sq_sla_policy_extension(policy, &most)) {
-        fprintf(stderr, "suqiuctl extend: %s: its policy, %s, allows no extension\n",
-                options->number, PQgetvalue(result, 0, 0));
-    }
-    else if (asked.unit != most.unit || asked.amount > most.amount || asked.amount == 0) {
-        const char *units[] = {"wd", "wh", "h"};
-        fprintf(stderr, "suqiuctl extend: %s: its policy, %s, allows one extension of at most %d%s\n",
-                options->number, sq_sla_policy_id(policy), most.amount, units[most.unit]);
-    }
-    else
-        allowed = true;
-    PQclear(result);
-    return allowed;
+    char error[300];
+    if (sq_change_extension_allowed(db, rules->sla, options->number, options->stage,
+                                    &options->asked, error, sizeof error) == 0)
+        return true;
+    fprintf(stderr, "suqiuctl extend: %s: %s\n", options->number, error);
+    return false;
 }
 
 //  Print the deadlines still due after a change.

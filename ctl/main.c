@@ -27,6 +27,11 @@ static void s_usage(FILE *out)
             "  train --from-db [--out-dir DIR]   retrain the worker's models from the training files\n"
             "                                    and what people confirmed (corrections, complaints\n"
             "                                    signed for without a return)\n"
+            "  train --history FILE --mapping FILE [--out-dir DIR] [--labelled OUT.csv]\n"
+            "                                    learn the city's own words from its old work\n"
+            "                                    orders (a CSV export: body, title, old label),\n"
+            "                                    mapped onto the taxonomy by the mapping file\n"
+            "                                    (config/history_mapping.yaml)\n"
             "  correct NUMBER [--category ID] [--type TYPE] [--urgency U] --reason TEXT\n"
             "                                    a person corrects the classifier; routing decides\n"
             "                                    again when it is not yet signed for\n"
@@ -51,6 +56,10 @@ static void s_usage(FILE *out)
             "        [--calls] [--daily]         received, responded, closed on time, overdue,\n"
             "                                    working time to sign-for and close (README: Measures),\n"
             "                                    and the hotlines' answer rate (接通率) per line\n"
+            "  user add|passwd|list|disable|enable   the people of the desks: suqiuctl user add LOGIN\n"
+            "                                    --name NAME --role admin|operator|supervisor|\n"
+            "                                    department [--department ID]; the password is\n"
+            "                                    asked, or read from standard input\n"
             "  spool                             what waits in each adapter's spool: how many, since\n"
             "                                    when, the owner, the last error of its replay\n"
             "  import FILE [--batch N]           work orders exported from the hotline platform\n"
@@ -141,6 +150,8 @@ int main(int argc, char *argv[])
         rc = ctl_return(config, verb_argc, verb_argv);
     else if (strcmp(verb, "train") == 0 && verb_argc > 1 && strcmp(verb_argv[1], "--from-db") == 0)
         rc = ctl_train_from_db(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "train") == 0 && verb_argc > 1 && strcmp(verb_argv[1], "--history") == 0)
+        rc = ctl_train_history(config, verb_argc, verb_argv);
     else if (strcmp(verb, "train") == 0)
         rc = ctl_train(config, verb_argc, verb_argv);
     else if (strcmp(verb, "correct") == 0)
@@ -159,6 +170,8 @@ int main(int argc, char *argv[])
         rc = ctl_overdue(config, verb_argc, verb_argv);
     else if (strcmp(verb, "calendar") == 0)
         rc = ctl_calendar(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "user") == 0)
+        rc = ctl_user(config, verb_argc, verb_argv);
     else if (strcmp(verb, "spool") == 0)
         rc = ctl_spool(config, verb_argc, verb_argv);
     else if (strcmp(verb, "import") == 0 || strcmp(verb, "import-calls") == 0)

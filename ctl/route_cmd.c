@@ -25,7 +25,30 @@ static const char *s_text(json_t *object, const char *key)
     return text ? text : "-";
 }
 
-//  One decision of the classifier: "category  food.x  by rule r" or "... by model (scores)".
+//  The model's scores and the cues that weighed in, on one line each.
+static void s_print_scores(json_t *why)
+{
+    printf(" confidence %.2f; top:", json_number_value(json_object_get(why, "confidence")));
+    size_t index;
+    json_t *item;
+    json_array_foreach(json_object_get(why, "scores"), index, item)
+        printf(" %s %.2f", json_string_value(json_array_get(item, 0)),
+               json_number_value(json_array_get(item, 1)));
+    printf("\n");
+    if (json_array_size(json_object_get(why, "cues"))) {
+        printf("            cues:");
+        json_array_foreach(json_object_get(why, "cues"), index, item)
+            printf(" %s (%s %+.1f)", json_string_value(json_array_get(item, 0)),
+                   json_string_value(json_array_get(item, 1)),
+                   json_number_value(json_array_get(item, 2)));
+        printf("\n");
+    }
+    json_array_foreach(json_object_get(why, "vetoed"), index, item)
+        printf("            (%s vetoed by rule %s)\n", s_text(item, "label"), s_text(item, "rule"));
+}
+
+//  One decision of the classifier: "category  food.x  by rule r", "... by the model (and
+//  cues), confidence ...", or "... chosen by the operator; the classifier said ...".
 static void s_print_decision(const char *name, json_t *why)
 {
     if (!why)
@@ -34,17 +57,23 @@ static void s_print_decision(const char *name, json_t *why)
     const char *by = s_text(why, "by");
     if (strcmp(by, "rule") == 0)
         printf(" by rule %s\n", s_text(why, "rule"));
-    else {
-        printf(" by the model, confidence %.2f; top:", json_number_value(json_object_get(why, "confidence")));
-        size_t index;
-        json_t *score;
-        json_array_foreach(json_object_get(why, "scores"), index, score)
-            printf(" %s %.2f", json_string_value(json_array_get(score, 0)),
-                   json_number_value(json_array_get(score, 1)));
-        printf("\n");
-        json_array_foreach(json_object_get(why, "vetoed"), index, score)
-            printf("            (%s vetoed by rule %s)\n", s_text(score, "label"), s_text(score, "rule"));
+    else if (strcmp(by, "operator") == 0) {
+        json_t *model = json_object_get(why, "classifier");
+        printf(" chosen by the operator; the classifier %s %s\n",
+               json_is_true(json_object_get(why, "disagrees")) ? "disagrees:" : "agrees:",
+               s_text(model, "value"));
     }
+    else {
+        printf(" by the %s,", strcmp(by, "model and cues") == 0 ? "model and cues" : "model");
+        s_print_scores(why);
+    }
+    json_t *chosen = json_object_get(why, "chosen_for_lead");
+    if (chosen)
+        printf("            (chosen instead of %s: more of the probability leads to %s)\n",
+               s_text(chosen, "instead_of"), s_text(chosen, "lead"));
+    if (json_object_get(why, "operator_refused"))
+        printf("            (the operator's \"%s\" is not a known label: left out)\n",
+               s_text(why, "operator_refused"));
 }
 
 static void s_explain(json_t *complaint)
@@ -85,6 +114,19 @@ static void s_explain(json_t *complaint)
             s_print_decision("category", json_object_get(detail, "category"));
             s_print_decision("type", json_object_get(detail, "type"));
             s_print_decision("urgency", json_object_get(detail, "urgency"));
+            json_t *setting = json_object_get(detail, "setting");
+            if (json_object_get(setting, "value") && !json_is_null(json_object_get(setting, "value")))
+                printf("  %-9s %-28s by rule %s\n", "setting", s_text(setting, "value"),
+                       s_text(setting, "rule"));
+            json_t *lead = json_object_get(detail, "lead");
+            if (json_object_get(lead, "share"))
+                printf("  %-9s %-28s %.2f of the category's probability leads there\n", "lead",
+                       s_text(lead, "lead"), json_number_value(json_object_get(lead, "share")));
+            json_t *repeat = json_object_get(detail, "repeat");
+            if (json_object_get(repeat, "candidate"))
+                printf("  %-9s %-28s similarity %.2f: %s\n", "repeat", s_text(repeat, "candidate"),
+                       json_number_value(json_object_get(repeat, "similarity")),
+                       s_text(repeat, "decision"));
             json_t *region = json_object_get(detail, "region");
             if (json_object_get(region, "id"))
                 printf("  %-9s %-28s from %s (\"%s\")\n", "region", s_text(region, "id"),
@@ -100,9 +142,12 @@ static void s_explain(json_t *complaint)
             printf("%s %s by %s: %s\n", to, s_text(event, "at"), s_text(event, "actor"),
                    s_text(detail, "reason"));
         else if (strcmp(to, "merged") == 0)
-            printf("merged %s into %s (SimHash distance %lld)\n", s_text(event, "at"),
-                   s_text(detail, "master"),
-                   (long long) json_integer_value(json_object_get(detail, "simhash_distance")));
+            printf("merged %s into %s (similarity %.2f)\n", s_text(event, "at"),
+                   s_text(detail, "master"), json_number_value(json_object_get(detail, "similarity")));
+        else if (strcmp(s_text(event, "kind"), "repeat_suggested") == 0)
+            printf("suggested %s to the dispatch desk as a repeat of %s (similarity %.2f): %s\n",
+                   s_text(event, "at"), s_text(detail, "candidate"),
+                   json_number_value(json_object_get(detail, "similarity")), s_text(detail, "note"));
     }
 }
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "ctl.h"
-#include "sq_deadline.h"
+#include "sq_change.h"
 
 int ctl_rules_load(const sq_config_t *config, ctl_rules_t *rules)
 {
@@ -29,47 +29,15 @@ void ctl_rules_free(ctl_rules_t *rules)
     sq_calendar_destroy(&rules->calendar);
 }
 
-int ctl_settle(sq_db_t *db, const ctl_rules_t *rules, const char *number, const char *actor,
-               const char *reason)
-{
-    char error[512];
-    int moved = sq_deadline_settle(db, rules->sla, rules->calendar, number, actor, reason, error,
-                                   sizeof error);
-    if (moved < 0)
-        fprintf(stderr, "suqiuctl: cannot recompute the deadlines of %s\n", error);
-    return moved;
-}
-
 int ctl_change(sq_db_t *db, const ctl_rules_t *rules, const char *statement, int count,
                const char *const *values, const char *after, const char *number,
                const char *actor, const char *reason)
 {
-    if (sq_db_command(db, "BEGIN"))
-        return 1;
-    PGresult *result = sq_db_exec(db, statement, count, values);
-    if (!result) {
-        sq_db_command(db, "ROLLBACK");
-        return 1;
-    }
-    if (!PQgetisnull(result, 0, 0)) {
-        fprintf(stderr, "suqiuctl: %s: %s\n", number, PQgetvalue(result, 0, 0));
-        PQclear(result);
-        sq_db_command(db, "ROLLBACK");
+    char error[600];
+    if (sq_change_run(db, rules->sla, rules->calendar, statement, count, values, after, number,
+                      actor, reason, true, error, sizeof error)) {
+        fprintf(stderr, "suqiuctl: %s: %s\n", number, error);
         return 1;
     }
-    PQclear(result);
-    if (ctl_settle(db, rules, number, actor, reason) < 0) {
-        sq_db_command(db, "ROLLBACK");
-        return 1;
-    }
-    if (after) {
-        const char *after_values[] = {number};
-        PGresult *done = sq_db_exec(db, after, 1, after_values);
-        if (!done) {
-            sq_db_command(db, "ROLLBACK");
-            return 1;
-        }
-        PQclear(done);
-    }
-    return sq_db_command(db, "COMMIT") ? 1 : 0;
+    return 0;
 }

@@ -24,6 +24,8 @@ struct _sq_catalog_t {
     size_t region_count;
     sq_category_t *categories;
     size_t category_count;
+    sq_setting_t *settings;
+    size_t setting_count;
 };
 
 //  One id, name or alias, with where it was written, for the uniqueness checks.
@@ -68,6 +70,7 @@ void sq_catalog_destroy(sq_catalog_t **self_p)
     free(self->departments);
     free(self->regions);
     free(self->categories);
+    free(self->settings);
     for (int i = 0; i < S_FILE_COUNT; i++)
         sq_yaml_destroy(&self->documents[i]);
     free(self);
@@ -167,9 +170,10 @@ static int s_check_unique(s_term_t *terms, size_t count, char *error, size_t err
 }
 
 //  Load one file whose top level is a mapping with one key holding a non-empty list.
+//  The list under key in file; other_key (may be NULL) is another key the file may hold.
 static const sq_yaml_node_t *s_load_list(sq_catalog_t *self, int which, const char *config_dir,
-                                         const char *file, const char *key, char *error,
-                                         size_t error_size)
+                                         const char *file, const char *key,
+                                         const char *other_key, char *error, size_t error_size)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", config_dir, file);
@@ -177,7 +181,7 @@ static const sq_yaml_node_t *s_load_list(sq_catalog_t *self, int which, const ch
     if (!self->documents[which])
         return NULL;
     const sq_yaml_node_t *root = sq_yaml_root(self->documents[which]);
-    const char *const known[] = {key, NULL};
+    const char *const known[] = {key, other_key, NULL};
     const sq_yaml_node_t *list = NULL;
     if (sq_yaml_only_keys(root, known, error, error_size)
         || sq_yaml_child(root, key, SQ_YAML_LIST, true, &list, error, error_size))
@@ -204,7 +208,8 @@ static int s_load_departments(sq_catalog_t *self, const char *config_dir, char *
                               size_t error_size)
 {
     const sq_yaml_node_t *list = s_load_list(self, S_DEPARTMENTS, config_dir,
-                                             "departments.yaml", "departments", error, error_size);
+                                             "departments.yaml", "departments", NULL, error,
+                                             error_size);
     if (!list)
         return -1;
     static const char *const known[] = {"id", "name", "kind", "aliases", NULL};
@@ -248,7 +253,7 @@ static int s_load_regions(sq_catalog_t *self, const char *config_dir, char *erro
                           size_t error_size)
 {
     const sq_yaml_node_t *list = s_load_list(self, S_REGIONS, config_dir, "regions.yaml",
-                                             "regions", error, error_size);
+                                             "regions", NULL, error, error_size);
     if (!list)
         return -1;
     static const char *const known[] = {"id", "name", "kind", "government", "aliases", NULL};
@@ -308,7 +313,7 @@ static int s_load_categories(sq_catalog_t *self, const char *config_dir, char *e
                              size_t error_size)
 {
     const sq_yaml_node_t *list = s_load_list(self, S_CATEGORIES, config_dir, "categories.yaml",
-                                             "categories", error, error_size);
+                                             "categories", "settings", error, error_size);
     if (!list)
         return -1;
     static const char *const known[] = {"id", "name", "group", "description", NULL};
@@ -342,12 +347,48 @@ static int s_load_categories(sq_catalog_t *self, const char *config_dir, char *e
     return rc ? -1 : 0;
 }
 
+//  The optional `settings` list of categories.yaml (loaded with the categories).
+static int s_load_settings(sq_catalog_t *self, char *error, size_t error_size)
+{
+    const sq_yaml_node_t *list = NULL;
+    if (sq_yaml_child(sq_yaml_root(self->documents[S_CATEGORIES]), "settings", SQ_YAML_LIST,
+                      false, &list, error, error_size))
+        return -1;
+    if (!list)
+        return 0;
+    static const char *const known[] = {"id", "name", "description", NULL};
+    size_t count = sq_yaml_size(list);
+    s_term_t *ids = sq_alloc((count ? count : 1) * sizeof *ids);
+    self->settings = sq_alloc((count ? count : 1) * sizeof *self->settings);
+    int rc = 0;
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        const sq_yaml_node_t *item = sq_yaml_item(list, i);
+        sq_setting_t *setting = &self->settings[i];
+        setting->description = "";
+        rc = sq_yaml_expect(item, SQ_YAML_MAPPING, error, error_size)
+             || sq_yaml_only_keys(item, known, error, error_size)
+             || s_id(item, false, &setting->id, error, error_size)
+             || sq_yaml_string(item, "name", true, &setting->name, error, error_size)
+             || sq_yaml_string(item, "description", false, &setting->description, error,
+                               error_size);
+        if (rc)
+            break;
+        self->setting_count++;
+        ids[i] = (s_term_t){setting->id, sq_yaml_get(item, "id"), i};
+    }
+    if (rc == 0)
+        rc = s_check_unique(ids, count, error, error_size);
+    free(ids);
+    return rc ? -1 : 0;
+}
+
 sq_catalog_t *sq_catalog_load(const char *config_dir, char *error, size_t error_size)
 {
     sq_catalog_t *self = sq_alloc(sizeof *self);
     if (s_load_departments(self, config_dir, error, error_size)
         || s_load_regions(self, config_dir, error, error_size)
-        || s_load_categories(self, config_dir, error, error_size))
+        || s_load_categories(self, config_dir, error, error_size)
+        || s_load_settings(self, error, error_size))
         sq_catalog_destroy(&self);
     return self;
 }
@@ -395,6 +436,24 @@ const sq_region_t *sq_catalog_region(const sq_catalog_t *self, const char *id)
     for (size_t i = 0; id && i < self->region_count; i++)
         if (strcmp(self->regions[i].id, id) == 0)
             return &self->regions[i];
+    return NULL;
+}
+
+size_t sq_catalog_setting_count(const sq_catalog_t *self)
+{
+    return self->setting_count;
+}
+
+const sq_setting_t *sq_catalog_setting_at(const sq_catalog_t *self, size_t index)
+{
+    return index < self->setting_count ? &self->settings[index] : NULL;
+}
+
+const sq_setting_t *sq_catalog_setting(const sq_catalog_t *self, const char *id)
+{
+    for (size_t i = 0; id && i < self->setting_count; i++)
+        if (strcmp(self->settings[i].id, id) == 0)
+            return &self->settings[i];
     return NULL;
 }
 

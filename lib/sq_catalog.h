@@ -2,13 +2,16 @@
     complaint types and urgencies.
 
     sq_catalog_load reads three files from the config folder, each a list under one key
-    (formats in ISSUE4_FORMATS):
+    (each file's header comment says its format):
         departments.yaml   departments: [{id, name, kind, aliases}]
                            kind: department | township | street | hotline
         regions.yaml       regions: [{id, name, kind, government, aliases}]
                            kind: street | township; government: the id of a department of
                            kind township or street
-        categories.yaml    categories: [{id, name, group, description}]
+        categories.yaml    categories: [{id, name, group, description}], and optionally
+                           settings: [{id, name, description}], the places where a matter
+                           happens that change who leads it (a school, a care home ...):
+                           classification rules find them, routing rules may ask for them
     Department and region ids are 1-64 of [a-z0-9_]; category ids are words of [a-z0-9_]
     joined by single dots ("food.school_canteen").  Ids are unique in their file; names
     and aliases are unique among the departments and among the regions, so that a lookup
@@ -66,6 +69,14 @@ typedef struct {
     const char *description;   //  "" when not given
 } sq_category_t;
 
+//  A setting: where a matter happens, when that decides who leads (seed 002 gives incidents
+//  in schools to 市教育局, in care homes to 市民政局 ...).
+typedef struct {
+    const char *id;            //  "school"
+    const char *name;          //  学校(含幼儿园)
+    const char *description;   //  "" when not given
+} sq_setting_t;
+
 //  The complaint types, fixed by the seed documents.  SQ_TYPE_NONE (0) means "not known".
 typedef enum {
     SQ_TYPE_NONE = 0,
@@ -102,10 +113,15 @@ const sq_region_t *sq_catalog_region_at(const sq_catalog_t *self, size_t index);
 size_t sq_catalog_category_count(const sq_catalog_t *self);
 const sq_category_t *sq_catalog_category_at(const sq_catalog_t *self, size_t index);
 
+//  The settings of categories.yaml, in file order (none when the file has no `settings`).
+size_t sq_catalog_setting_count(const sq_catalog_t *self);
+const sq_setting_t *sq_catalog_setting_at(const sq_catalog_t *self, size_t index);
+
 //  Lookups by id; NULL when there is none.
 const sq_department_t *sq_catalog_department(const sq_catalog_t *self, const char *id);
 const sq_region_t *sq_catalog_region(const sq_catalog_t *self, const char *id);
 const sq_category_t *sq_catalog_category(const sq_catalog_t *self, const char *id);
+const sq_setting_t *sq_catalog_setting(const sq_catalog_t *self, const char *id);
 
 //  Lookups by exact name or alias (categories: by name); NULL when there is none.
 const sq_department_t *sq_catalog_department_named(const sq_catalog_t *self, const char *name);

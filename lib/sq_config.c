@@ -55,12 +55,36 @@ static const s_key_t s_keys[] = {
     S_INT("hotline", "max_body_bytes", hotline_max_body_bytes, 65536, 1024, 16777216),
     S_INT("hotline", "broker_timeout_ms", hotline_broker_timeout_ms, 2500, 10, 600000),
     S_INT("hotline", "broker_retries", hotline_broker_retries, 3, 1, 100),
+    S_STR("web", "address", web_address, "127.0.0.1"),
+    S_INT("web", "port", web_port, 8080, 1, 65535),
+    S_INT("web", "threads", web_threads, 8, 1, 1024),
+    S_INT("web", "max_body_bytes", web_max_body_bytes, 65536, 1024, 16777216),
+    S_INT("web", "broker_timeout_ms", web_broker_timeout_ms, 1500, 10, 600000),
+    S_INT("web", "broker_retries", web_broker_retries, 2, 1, 100),
+    S_STR("web", "api_keys", web_api_keys, "dev-open311-key"),
+    S_STR("web", "secret", web_secret, ""),
+    S_INT("web", "submissions_per_minute", web_submissions_per_minute, 10, 1, 100000),
+    S_INT("web", "lookups_per_minute", web_lookups_per_minute, 30, 1, 100000),
+    S_STR("web", "pages_dir", web_pages_dir, ""),
+    S_STR("desk", "address", desk_address, "127.0.0.1"),
+    S_INT("desk", "port", desk_port, 8090, 1, 65535),
+    S_INT("desk", "threads", desk_threads, 8, 1, 256),
+    S_STR("desk", "conninfo", desk_conninfo, ""),
+    S_STR("desk", "static_dir", desk_static_dir, ""),
+    S_INT("desk", "session_hours", desk_session_hours, 12, 1, 720),
+    S_INT("desk", "idle_minutes", desk_idle_minutes, 30, 1, 1440),
+    S_INT("desk", "lockout_minutes", desk_lockout_minutes, 15, 1, 1440),
+    S_INT("desk", "logins_per_minute", desk_logins_per_minute, 20, 1, 100000),
+    S_INT("desk", "broker_timeout_ms", desk_broker_timeout_ms, 2500, 10, 600000),
+    S_INT("desk", "broker_retries", desk_broker_retries, 2, 1, 100),
     S_STR("catalog", "dir", catalog_dir, ""),
     S_STR("classify", "model_dir", classify_model_dir, ""),
     S_INT("classify", "min_confidence_percent", classify_min_confidence_percent, 40, 0, 100),
     S_INT("classify", "duplicate_window_hours", classify_duplicate_window_hours, 72, 0, 8760),
     S_INT("classify", "duplicate_max_distance", classify_duplicate_max_distance, 12, 0, 64),
     S_INT("classify", "duplicate_shingle", classify_duplicate_shingle, 2, 1, 8),
+    S_INT("classify", "repeat_merge_percent", classify_repeat_merge_percent, 40, 1, 100),
+    S_INT("classify", "repeat_suggest_percent", classify_repeat_suggest_percent, 25, 1, 100),
     S_STR("spool", "dir", spool_dir, ""),
     S_INT("spool", "replay_ms", spool_replay_ms, 1000, 10, 600000),
     S_INT("limits", "title_max_chars", limits_title_max_chars, 200, 1, 10000),
@@ -380,6 +404,39 @@ char *sq_config_model_dir(const sq_config_t *self)
         return sq_strdup(self->classify_model_dir);
     char *folder = NULL;
     if (asprintf(&folder, "%s/var/models", self->root) < 0)
+        abort();
+    return folder;
+}
+
+char *sq_config_pages_dir(const sq_config_t *self)
+{
+    if (self->web_pages_dir[0])
+        return sq_strdup(self->web_pages_dir);
+    char *folder = NULL;
+    if (asprintf(&folder, "%s/adapters/web/pages", self->root) < 0)
+        abort();
+    return folder;
+}
+
+char *sq_config_desk_conninfo(const sq_config_t *self)
+{
+    if (self->desk_conninfo[0])
+        return sq_strdup(self->desk_conninfo);
+    //  The hub's own database, as the desk's role: in a libpq conninfo the last user= wins.
+    char *hub = sq_config_conninfo(self);
+    char *conninfo = NULL;
+    if (asprintf(&conninfo, "%s%suser=suqiu_desk", hub, *hub ? " " : "") < 0)
+        abort();
+    free(hub);
+    return conninfo;
+}
+
+char *sq_config_desk_static_dir(const sq_config_t *self)
+{
+    if (self->desk_static_dir[0])
+        return sq_strdup(self->desk_static_dir);
+    char *folder = NULL;
+    if (asprintf(&folder, "%s/adapters/desk/static", self->root) < 0)
         abort();
     return folder;
 }

@@ -43,6 +43,28 @@ typedef struct {
     int hotline_max_body_bytes;
     int hotline_broker_timeout_ms;
     int hotline_broker_retries;
+    char *web_address;            //  the citizen-facing web door: Open311 and the form
+    int web_port;
+    int web_threads;
+    int web_max_body_bytes;
+    int web_broker_timeout_ms;
+    int web_broker_retries;
+    char *web_api_keys;           //  comma-separated Open311 api_keys that may POST
+    char *web_secret;             //  signs the form's CSRF tokens; "" = a new one at each start
+    int web_submissions_per_minute;   //  per client address
+    int web_lookups_per_minute;       //  status-page lookups per client address
+    char *web_pages_dir;          //  the HTML templates; "" = <root>/adapters/web/pages
+    char *desk_address;           //  the staff desks (never on a citizen-facing listener)
+    int desk_port;
+    int desk_threads;
+    char *desk_conninfo;          //  as the role suqiu_desk; "" = the hub's database as suqiu_desk
+    char *desk_static_dir;        //  the pages and scripts; "" = <root>/adapters/desk/static
+    int desk_session_hours;       //  a session's longest life
+    int desk_idle_minutes;        //  a session unused this long ends
+    int desk_lockout_minutes;     //  how long five wrong passwords in a row lock an account
+    int desk_logins_per_minute;   //  login attempts per client address
+    int desk_broker_timeout_ms;
+    int desk_broker_retries;
 
     char *catalog_dir;           //  departments/regions/categories/matrix YAML; "" = this file's folder
 
@@ -53,6 +75,8 @@ typedef struct {
     int classify_duplicate_window_hours;   //  repeat reports within this are merged; 0 = never
     int classify_duplicate_max_distance;   //  SimHash bits two repeat reports may differ in
     int classify_duplicate_shingle;        //  characters per shingle of the SimHash
+    int classify_repeat_merge_percent;     //  repeat reports this alike are merged
+    int classify_repeat_suggest_percent;   //  this alike: suggested to the dispatch desk
 
     int limits_title_max_chars;
     int limits_content_max_chars;
@@ -87,6 +111,15 @@ char *sq_config_catalog_dir(const sq_config_t *self);
 
 //  The folder of trained models: classify.model_dir, else <root>/var/models.  A new string.
 char *sq_config_model_dir(const sq_config_t *self);
+
+//  The folder of the web door's HTML templates (web.pages_dir, or <root>/adapters/web/pages).
+//  The caller frees it.
+char *sq_config_pages_dir(const sq_config_t *self);
+
+//  The desk's conninfo (desk.conninfo, or the hub's database as the role suqiu_desk), and the
+//  folder of its pages (desk.static_dir, or <root>/adapters/desk/static).  The caller frees them.
+char *sq_config_desk_conninfo(const sq_config_t *self);
+char *sq_config_desk_static_dir(const sq_config_t *self);
 
 //  The folder of the adapters' spools (spool.dir, or <root>/var/spool).  The caller frees it.
 char *sq_config_spool_dir(const sq_config_t *self);

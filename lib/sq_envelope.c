@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sq_catalog.h"
 #include "sq_credit.h"
 #include "sq_date.h"
 
@@ -167,11 +168,58 @@ static int s_check_phone(const char *name, const char *text, sq_field_error_t *e
     return 0;
 }
 
+//  A category id as the catalogue writes them: words of a-z 0-9 _ joined by single dots.
+static bool s_category_id(const char *text)
+{
+    size_t length = strlen(text);
+    if (length == 0 || length > 64 || text[0] == '.' || text[length - 1] == '.')
+        return false;
+    for (const char *c = text; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'
+              || (*c == '.' && c[1] != '.')))
+            return false;
+    return true;
+}
+
+//  extra.operator: the labels an operator chose, {"type", "urgency", "category"}, each
+//  optional; types and urgencies by the catalogue's labels or names, categories as ids
+//  (classification checks them against the catalogue).
+static int s_check_operator(json_t *labels, sq_field_error_t *error)
+{
+    if (!json_is_object(labels))
+        return s_fail(error, "extra.operator", "must be an object");
+    const char *key;
+    json_t *value;
+    json_object_foreach(labels, key, value)
+    {
+        const char *text = json_string_value(value);
+        char field[64];
+        snprintf(field, sizeof field, "%s", key);
+        sq_type_t type;
+        sq_urgency_t urgency;
+        if (strcmp(key, "type") && strcmp(key, "urgency") && strcmp(key, "category"))
+            return s_fail(error, field, "is not a known field");
+        if (!text)
+            return s_fail(error, field, "must be a string");
+        if (strcmp(key, "type") == 0 && sq_type_parse(text, &type))
+            return s_fail(error, field, "must be one of 投诉 举报 咨询 求助 建议 表扬");
+        if (strcmp(key, "urgency") == 0 && sq_urgency_parse(text, &urgency))
+            return s_fail(error, field, "must be 紧急 or 一般");
+        if (strcmp(key, "category") == 0 && !s_category_id(text))
+            return s_fail(error, field, "must be a category id such as food.catering");
+    }
+    return 0;
+}
+
 static int s_check_field(const s_field_t *field, json_t *value, const sq_limits_t *limits,
                          sq_field_error_t *error)
 {
-    if (field->kind == S_OBJECT)
-        return json_is_object(value) ? 0 : s_fail(error, field->name, "must be an object");
+    if (field->kind == S_OBJECT) {
+        if (!json_is_object(value))
+            return s_fail(error, field->name, "must be an object");
+        json_t *labels = json_object_get(value, "operator");
+        return labels ? s_check_operator(labels, error) : 0;
+    }
     if (!json_is_string(value))
         return s_fail(error, field->name, "must be a string");
     const char *text = json_string_value(value);
@@ -240,8 +288,9 @@ int sq_envelope_check(json_t *envelope, const sq_limits_t *limits, sq_field_erro
 
 static const char *s_hotline_keys[] = {"line",    "external_id", "caller_name", "phone",
                                        "address", "region",      "title",       "content",
-                                       "operator_id", "received_at", "respondent_name",
-                                       "respondent_address", "respondent_credit_code"};
+                                       "operator_id", "received_at", "type",   "urgency",
+                                       "category",    "respondent_name",    "respondent_address",
+                                       "respondent_credit_code"};
 
 bool sq_envelope_hotline_key(const char *key)
 {
@@ -316,6 +365,17 @@ json_t *sq_envelope_from_hotline_order(json_t *order, const sq_limits_t *limits,
                 s_fail(error, "line", "must be \"12345\" or \"12315\"");
                 goto fail;
             }
+        }
+        else if (strcmp(key, "type") == 0 || strcmp(key, "urgency") == 0
+                 || strcmp(key, "category") == 0) {
+            //  the operator's own labels: kept for classification as extra.operator
+            json_t *extra = json_object_get(envelope, "extra");
+            if (!extra)
+                json_object_set_new(envelope, "extra", extra = json_object());
+            json_t *labels = json_object_get(extra, "operator");
+            if (!labels)
+                json_object_set_new(extra, "operator", labels = json_object());
+            json_object_set(labels, key, value);
         }
         else
             json_object_set(envelope, key, value);

@@ -13,6 +13,10 @@
         respondent_credit_code  its unified social credit code, checked by
                       GB 32100-2015 (sq_credit)                            (optional)
         extra         an object of channel-specific fields                 (optional)
+                      extra.operator: the labels an operator (hotline, desk) chose,
+                      {"type", "urgency", "category"}, each optional: a type 投诉 举报 咨询
+                      求助 建议 表扬 (or complaint ...), an urgency 紧急 一般 (or urgent
+                      normal), a category id; classification keeps them
     (channel, external_id) is the idempotency key.  Every string must be UTF-8 without
     control characters (content may hold newlines and tabs) and within its limit,
     counted in characters, not bytes.  Input is untrusted: every failure names the
@@ -45,7 +49,8 @@ int sq_envelope_check(json_t *envelope, const sq_limits_t *limits, sq_field_erro
 
 //  Parse a hotline work order (the body of POST /v1/workorders, untrusted bytes) and turn it
 //  into an envelope: "line" 12345|12315 becomes channel hotline12345|hotline12315, and
-//  operator_id is required.  Unknown keys are refused.  An optional key whose value is ""
+//  operator_id is required; the optional "type", "urgency" and "category" the operator chose
+//  become extra.operator.  Unknown keys are refused.  An optional key whose value is ""
 //  (or only spaces) counts as absent, as exports send what they do not know; a required
 //  one sent empty is refused.  Returns a new envelope (the caller's: json_decref) or NULL
 //  with error filled.

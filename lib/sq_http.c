@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
 #include <time.h>
 
 #include "sq_alloc.h"
@@ -154,10 +155,25 @@ static enum MHD_Result s_form_field(void *cls, enum MHD_ValueKind kind, const ch
     return MHD_YES;
 }
 
+//  True when every % of a urlencoded text starts an escape of two hex digits: libmicrohttpd's
+//  decoder does not refuse a broken one, and lets it spill into the next field.
+static bool s_escapes_ok(const char *text, size_t length)
+{
+    for (size_t i = 0; i < length; i++)
+        if (text[i] == '%' && (i + 2 >= length || !isxdigit((unsigned char) text[i + 1])
+                               || !isxdigit((unsigned char) text[i + 2])))
+            return false;
+    return true;
+}
+
 json_t *sq_http_form_body(sq_http_request_t *request, const char **error)
 {
     if (!sq_http_content_type_is(request, "application/x-www-form-urlencoded")) {
         *error = "send Content-Type: application/x-www-form-urlencoded";
+        return NULL;
+    }
+    if (!s_escapes_ok(sq_http_body(request, NULL), request->length)) {
+        *error = "the form holds a % that is not followed by two hex digits";
         return NULL;
     }
     json_decref(request->form);
@@ -226,7 +242,8 @@ void sq_http_reply(sq_http_request_t *request, unsigned status, const char *cont
 
 void sq_http_reply_json(sq_http_request_t *request, unsigned status, json_t *value)
 {
-    char *text = json_dumps(value, JSON_COMPACT);
+    //  Fifteen digits: what a double holds, so 28.12 stays 28.12 and not 28.120000000000001.
+    char *text = json_dumps(value, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(value);
     size_t length = strlen(text);
     text = (char *) sq_realloc(text, length + 2);
@@ -234,6 +251,59 @@ void sq_http_reply_json(sq_http_request_t *request, unsigned status, json_t *val
     text[length + 1] = 0;
     sq_http_reply(request, status, "application/json; charset=utf-8", text, length + 1);
     free(text);
+}
+
+static const char *s_media_type(const char *path)
+{
+    static const char *const types[][2] = {
+        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},   {".png", "image/png"},
+        {".svg", "image/svg+xml"},             {".json", "application/json; charset=utf-8"},
+        {".txt", "text/plain; charset=utf-8"},
+    };
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(dot, types[i][0]) == 0)
+            return types[i][1];
+    return NULL;
+}
+
+void sq_http_reply_file(sq_http_request_t *request, const char *folder, const char *relative,
+                        int max_age)
+{
+    const char *type = s_media_type(relative);
+    size_t length = strlen(relative);
+    bool safe = type && length > 0 && length < 200 && relative[0] != '/' && !strstr(relative, "..")
+                && strspn(relative, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./")
+                       == length;
+    char path[4096];
+    FILE *file = NULL;
+    if (safe && (size_t) snprintf(path, sizeof path, "%s/%s", folder, relative) < sizeof path)
+        file = fopen(path, "rb");
+    if (!file) {
+        sq_http_error(request, 404, NULL, "no such resource");
+        return;
+    }
+    char *data = NULL;
+    size_t size = 0, room = 0;
+    while (!ferror(file) && !feof(file)) {
+        if (size + 65536 > room)
+            data = (char *) sq_realloc(data, room = size + 65536 * 4);
+        size += fread(data + size, 1, room - size, file);
+    }
+    bool failed = ferror(file);
+    fclose(file);
+    if (failed) {
+        free(data);
+        sq_http_error(request, 500, NULL, "cannot read the file");
+        return;
+    }
+    char cache[48];
+    snprintf(cache, sizeof cache, "max-age=%d", max_age);
+    sq_http_add_header(request, "Cache-Control", cache);
+    sq_http_add_header(request, "X-Content-Type-Options", "nosniff");
+    sq_http_reply(request, 200, type, data ? data : "", size);
+    free(data);
 }
 
 void sq_http_error(sq_http_request_t *request, unsigned status, const char *field,
@@ -305,14 +375,32 @@ static void s_client_address(struct MHD_Connection *connection, char *out, size_
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) address)->sin6_addr, out, (socklen_t) size);
 }
 
+//  Counts the query arguments whose name or value is not UTF-8.
+static enum MHD_Result s_check_argument(void *cls, enum MHD_ValueKind kind, const char *key,
+                                        const char *value)
+{
+    (void) kind;
+    int *bad = (int *) cls;
+    if ((key && !sq_utf8_valid(key, strlen(key))) || (value && !sq_utf8_valid(value, strlen(value))))
+        (*bad)++;
+    return MHD_YES;
+}
+
 static enum MHD_Result s_dispatch(sq_http_t *self, sq_http_request_t *request)
 {
+    int bad_arguments = 0;
+    MHD_get_connection_values(request->connection, MHD_GET_ARGUMENT_KIND, s_check_argument,
+                              &bad_arguments);
     char allow[128];
     bool path_known;
     const char *tail = "";
     const sq_http_route_t *route =
         s_route(self, request->method, request->path, &tail, &path_known, allow, sizeof allow);
-    if (!route && !path_known)
+    if (route && bad_arguments) {
+        request->tail = tail;
+        sq_http_error(request, 400, NULL, "the query holds text that is not valid UTF-8");
+    }
+    else if (!route && !path_known)
         sq_http_error(request, 404, NULL, "no such resource");
     else if (!route) {
         sq_http_add_header(request, "Allow", allow);
@@ -320,11 +408,12 @@ static enum MHD_Result s_dispatch(sq_http_t *self, sq_http_request_t *request)
         snprintf(message, sizeof message, "use %s", allow);
         sq_http_error(request, 405, NULL, message);
     }
-    else if (request->too_large)
-        sq_http_error(request, 413, NULL, "the body is too large");
     else {
         request->tail = tail;
-        route->handler(self->setup.app, request);
+        if (request->too_large)
+            sq_http_error(request, 413, NULL, "the body is too large");
+        else
+            route->handler(self->setup.app, request);
         if (!request->answered) {
             sq_error("%s: %s %s was not answered; answering 500", self->name, request->method,
                      request->path);
@@ -355,9 +444,12 @@ static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *connection
         clock_gettime(CLOCK_MONOTONIC, &request->started);
         s_client_address(connection, request->client, sizeof request->client);
         const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Length");
-        if (length && strtoull(length, NULL, 10) > self->setup.max_body_bytes)
-            request->too_large = true;
         *state = request;
+        if (length && strtoull(length, NULL, 10) > self->setup.max_body_bytes) {
+            //  Said too large before it comes: answered now, and the body is never read.
+            request->too_large = true;
+            return s_dispatch(self, request);
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {

@@ -96,6 +96,12 @@ void sq_http_reply(sq_http_request_t *request, unsigned status, const char *cont
 //  Answer with JSON (consumes value), Content-Type application/json; charset=utf-8.
 void sq_http_reply_json(sq_http_request_t *request, unsigned status, json_t *value);
 
+//  Answer with the file at folder/relative (a path of letters, digits, - _ . and /, no ".."),
+//  its Content-Type from its ending (.html .js .css .png .svg .json .txt), cached for max_age
+//  seconds; 404 through the error formatter when there is no such file or the path is not one.
+void sq_http_reply_file(sq_http_request_t *request, const char *folder, const char *relative,
+                        int max_age);
+
 //  Answer an error through the server's error formatter.
 void sq_http_error(sq_http_request_t *request, unsigned status, const char *field,
                    const char *message);

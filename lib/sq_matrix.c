@@ -19,8 +19,9 @@
 #define S_PRIORITY_LIMIT 1000000
 
 //  The keys of `when`, in the order they are shown in reasons.
-typedef enum { S_CATEGORY, S_TYPE, S_REGION, S_CHANNEL, S_KEY_COUNT } s_key_t;
-static const char *const s_key_names[] = {"category", "type", "region", "channel", NULL};
+typedef enum { S_CATEGORY, S_TYPE, S_REGION, S_CHANNEL, S_SETTING, S_KEY_COUNT } s_key_t;
+static const char *const s_key_names[] = {"category", "type",    "region",
+                                          "channel",  "setting", NULL};
 
 //  One `when` key: the values it accepts; none (count 0) = any.  Types are kept as their
 //  Chinese labels, so that every key compares text with text.
@@ -101,6 +102,12 @@ static const char *s_when_value(const sq_matrix_t *self, s_key_t key,
         if (sq_catalog_region(self->catalog, text))
             return text;
         sq_yaml_fail(node, NULL, error, error_size, "unknown region \"%s\"", text);
+        return NULL;
+    case S_SETTING:
+        if (sq_catalog_setting(self->catalog, text))
+            return text;
+        sq_yaml_fail(node, NULL, error, error_size,
+                     "unknown setting \"%s\" (settings are listed in categories.yaml)", text);
         return NULL;
     default:
         if (sq_channel_known(text))
@@ -295,6 +302,18 @@ static void s_query_values(const sq_route_query_t *query, const char *values[S_K
     values[S_TYPE] = query->type != SQ_TYPE_NONE ? sq_type_label(query->type) : NULL;
     values[S_REGION] = query->region;
     values[S_CHANNEL] = query->channel;
+    values[S_SETTING] = query->setting;
+}
+
+//  The `when` key of a rule that asks for a label the classifier is unsure of (see
+//  sq_route_query_t.unsure), or -1.
+static int s_unsure_key(const s_rule_t *rule, const sq_route_query_t *query)
+{
+    if ((query->unsure & SQ_ROUTE_UNSURE_TYPE) && rule->when[S_TYPE].count)
+        return S_TYPE;
+    if ((query->unsure & SQ_ROUTE_UNSURE_SETTING) && rule->when[S_SETTING].count)
+        return S_SETTING;
+    return -1;
 }
 
 static bool s_matches(const s_rule_t *rule, const char *const values[S_KEY_COUNT])
@@ -358,11 +377,13 @@ static void s_say_matched(sq_route_decision_t *decision, const s_rule_t *rule,
         s_say(decision, "any");
 }
 
+//  The query's keys ("?" when unknown), the setting only when there is one.
 static void s_say_query(sq_route_decision_t *decision, const char *const values[S_KEY_COUNT])
 {
     for (int key = 0; key < S_KEY_COUNT; key++)
-        s_say(decision, "%s%s=%s", key ? ", " : "", s_key_names[key],
-              values[key] ? values[key] : "?");
+        if (key != S_SETTING || values[key])
+            s_say(decision, "%s%s=%s", key ? ", " : "", s_key_names[key],
+                  values[key] ? values[key] : "?");
 }
 
 //  Fill the co-departments of the deciding rule, without the lead or excluded ones.
@@ -395,20 +416,39 @@ int sq_matrix_route(const sq_matrix_t *self, const sq_route_query_t *query,
     memset(decision, 0, sizeof *decision);
     const char *values[S_KEY_COUNT];
     s_query_values(query, values);
-    char skipped[SQ_ROUTE_REASON_MAX] = "";   //  rules passed over for an excluded lead
+    char skipped[SQ_ROUTE_REASON_MAX] = "";   //  rules passed over, and why
+    char unresolved[SQ_ROUTE_REASON_MAX] = "";   //  the first "@region" rule without a region
+    const char *unresolved_rule = NULL;
     bool matched = false;
     for (size_t i = 0; i < self->rule_count; i++) {
         const s_rule_t *rule = &self->rules[i];
         if (!s_matches(rule, values))
             continue;
+        int unsure = s_unsure_key(rule, query);
+        if (unsure >= 0) {
+            size_t used = strlen(skipped);
+            snprintf(skipped + used, sizeof skipped - used,
+                     "; passed over rule %s: it asks %s=%s, which the classifier is unsure of",
+                     rule->id, s_key_names[unsure], values[unsure]);
+            continue;
+        }
         matched = true;
         const char *lead = s_resolve(self, rule->lead, query);
         if (!lead) {
-            decision->rule = rule->id;
-            s_say(decision, "rule %s (priority %d, matched ", rule->id, rule->priority);
-            s_say_matched(decision, rule, values);
-            s_say(decision, ") leads @region but the region is unknown%s", skipped);
-            return -1;
+            if (!unresolved_rule) {
+                unresolved_rule = rule->id;
+                sq_route_decision_t said;
+                memset(&said, 0, sizeof said);
+                s_say(&said, "rule %s (priority %d, matched ", rule->id, rule->priority);
+                s_say_matched(&said, rule, values);
+                s_say(&said, ") leads @region but the region is unknown");
+                snprintf(unresolved, sizeof unresolved, "%s", said.reason);
+            }
+            size_t used = strlen(skipped);
+            snprintf(skipped + used, sizeof skipped - used,
+                     "; passed over rule %s: it leads @region and the region is unknown",
+                     rule->id);
+            continue;
         }
         if (s_excluded(lead, excluded_departments, excluded_count)) {
             size_t used = strlen(skipped);
@@ -427,12 +467,29 @@ int sq_matrix_route(const sq_matrix_t *self, const sq_route_query_t *query,
         s_say(decision, "): %s", rule->basis);
         return 0;
     }
-    if (matched)
+    if (unresolved_rule) {
+        decision->rule = unresolved_rule;
+        s_say(decision, "%s", unresolved);
+    }
+    else if (matched)
         s_say(decision, "every matching rule's lead returned the complaint%s", skipped);
     else {
         s_say(decision, "no rule matched (");
         s_say_query(decision, values);
-        s_say(decision, ")");
+        s_say(decision, ")%s", skipped);
     }
     return -1;
+}
+
+const char *sq_matrix_category_lead(const sq_matrix_t *self, const char *category)
+{
+    for (size_t i = 0; category && i < self->rule_count; i++) {
+        const s_rule_t *rule = &self->rules[i];
+        if (rule->specificity != 1 || rule->when[S_CATEGORY].count == 0)
+            continue;
+        for (size_t j = 0; j < rule->when[S_CATEGORY].count; j++)
+            if (strcmp(rule->when[S_CATEGORY].values[j], category) == 0)
+                return rule->lead;
+    }
+    return NULL;
 }

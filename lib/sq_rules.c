@@ -6,6 +6,8 @@
 */
 #include "sq_rules.h"
 
+#include <errno.h>
+#include <math.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +18,18 @@
 
 #define S_RULE_ID_MAX 64
 #define S_PRIORITY_LIMIT 1000000
+#define S_WEIGHT_LIMIT 20.0
 
-static const char *const s_targets[] = {"category", "type", "urgency"};
+static const char *const s_targets[] = {"category", "type", "urgency", "setting"};
+
+typedef enum { S_FORCE, S_VETO, S_CUE } s_action_t;
 
 typedef struct {
     const char *id;
     size_t order;   //  position in the file
     sq_rules_target_t target;
-    bool force;     //  else veto
+    s_action_t action;
+    double weight;  //  of a cue: added to its label's log-odds
     const char *label;
     const char **any;
     size_t any_count;
@@ -87,9 +93,12 @@ static int s_word(const sq_yaml_node_t *item, const char *key, const char *const
             *index = (int) i;
             return 0;
         }
+    char list[128] = "";
+    for (size_t i = 0; i < count; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? " | " : "",
+                 words[i]);
     return sq_yaml_fail(sq_yaml_get(item, key), NULL, error, error_size,
-                        "must be %s | %s%s%s, got \"%s\"", words[0], words[1],
-                        count > 2 ? " | " : "", count > 2 ? words[2] : "", text);
+                        "must be %s, got \"%s\"", list, text);
 }
 
 //  The label, checked against its target; kept as the category id or the Chinese label.
@@ -107,6 +116,13 @@ static int s_label(const sq_yaml_node_t *item, const sq_catalog_t *catalog, s_ru
         if (!sq_catalog_category(catalog, text))
             return sq_yaml_fail(node, NULL, error, error_size, "unknown category \"%s\"", text);
         rule->label = text;
+        return 0;
+    case SQ_RULES_SETTING:
+        if (!sq_catalog_setting(catalog, text))
+            return sq_yaml_fail(node, NULL, error, error_size,
+                                "unknown setting \"%s\" (settings are listed in categories.yaml)",
+                                text);
+        rule->label = sq_catalog_setting(catalog, text)->id;
         return 0;
     case SQ_RULES_TYPE:
         if (sq_type_parse(text, &type))
@@ -152,12 +168,35 @@ static int s_words(const sq_yaml_node_t *item, s_rule_t *rule, char *error, size
     return 0;
 }
 
+//  A cue's weight: a number from -S_WEIGHT_LIMIT to S_WEIGHT_LIMIT, required for cues and
+//  refused elsewhere.
+static int s_weight(const sq_yaml_node_t *item, s_rule_t *rule, char *error, size_t error_size)
+{
+    const char *text = NULL;
+    if (sq_yaml_string(item, "weight", rule->action == S_CUE, &text, error, error_size))
+        return -1;
+    const sq_yaml_node_t *node = sq_yaml_get(item, "weight");
+    if (rule->action != S_CUE)
+        return text ? sq_yaml_fail(node, NULL, error, error_size,
+                                   "only a cue has a weight (rule %s)", rule->id)
+                    : 0;
+    char *end = NULL;
+    errno = 0;
+    rule->weight = strtod(text, &end);
+    if (errno || end == text || *end || !isfinite(rule->weight)
+        || fabs(rule->weight) > S_WEIGHT_LIMIT)
+        return sq_yaml_fail(node, NULL, error, error_size,
+                            "must be a number from %g to %g, got \"%s\"", -S_WEIGHT_LIMIT,
+                            S_WEIGHT_LIMIT, text);
+    return 0;
+}
+
 static int s_load_rule(const sq_yaml_node_t *item, const sq_catalog_t *catalog, s_rule_t *rule,
                        char *error, size_t error_size)
 {
-    static const char *const known[] = {"id",  "target", "action",   "label",
-                                        "any", "regex",  "priority", NULL};
-    static const char *const actions[] = {"force", "veto"};
+    static const char *const known[] = {"id",  "target", "action",   "label", "any",
+                                        "regex", "priority", "weight", NULL};
+    static const char *const actions[] = {"force", "veto", "cue"};
     int target = 0, action = 0;
     if (sq_yaml_expect(item, SQ_YAML_MAPPING, error, error_size)
         || sq_yaml_only_keys(item, known, error, error_size)
@@ -168,11 +207,12 @@ static int s_load_rule(const sq_yaml_node_t *item, const sq_catalog_t *catalog, 
                             "\"%s\" is not a rule id: use 1-%d of a-z 0-9 _ . -", rule->id,
                             S_RULE_ID_MAX);
     if (s_word(item, "target", s_targets, SQ_RULES_TARGET_COUNT, &target, error, error_size)
-        || s_word(item, "action", actions, 2, &action, error, error_size))
+        || s_word(item, "action", actions, 3, &action, error, error_size))
         return -1;
     rule->target = (sq_rules_target_t) target;
-    rule->force = action == 0;
+    rule->action = (s_action_t) action;
     if (s_label(item, catalog, rule, error, error_size)
+        || s_weight(item, rule, error, error_size)
         || s_words(item, rule, error, error_size)
         || sq_yaml_int(item, "priority", false, -S_PRIORITY_LIMIT, S_PRIORITY_LIMIT,
                        &rule->priority, error, error_size))
@@ -189,14 +229,14 @@ static int s_check_rules(const sq_rules_t *self, const sq_yaml_node_t *list, cha
     for (size_t i = 0; i < self->rule_count; i++) {
         const s_rule_t *rule = &self->rules[i];
         const sq_yaml_node_t *item = sq_yaml_item(list, i);
-        bool new_label = !rule->force;
+        bool new_label = rule->action == S_VETO;
         for (size_t j = 0; j < i; j++) {
             const s_rule_t *earlier = &self->rules[j];
             if (strcmp(earlier->id, rule->id) == 0)
                 return sq_yaml_fail(sq_yaml_get(item, "id"), NULL, error, error_size,
                                     "\"%s\" is already used on line %zu", rule->id,
                                     sq_yaml_line(sq_yaml_get(sq_yaml_item(list, j), "id")));
-            if (!earlier->force && earlier->target == rule->target
+            if (earlier->action == S_VETO && earlier->target == rule->target
                 && strcmp(earlier->label, rule->label) == 0)
                 new_label = false;
         }
@@ -256,6 +296,15 @@ static bool s_rule_matches(const s_rule_t *rule, const char *text)
     return rule->has_regex && regexec(&rule->regex, text, 0, NULL, 0) == 0;
 }
 
+double sq_rules_evidence(const sq_rules_verdict_t *verdict, const char *label)
+{
+    double sum = 0;
+    for (size_t i = 0; label && i < verdict->cue_count; i++)
+        if (strcmp(verdict->cues[i].label, label) == 0)
+            sum += verdict->cues[i].weight;
+    return sum;
+}
+
 const char *sq_rules_vetoed(const sq_rules_verdict_t *verdict, const char *label)
 {
     for (size_t i = 0; label && i < verdict->veto_count; i++)
@@ -280,14 +329,19 @@ int sq_rules_apply(const sq_rules_t *self, sq_rules_target_t target, const char 
         const s_rule_t *rule = &self->rules[i];
         if (rule->target != target)
             continue;
-        //  Out: a rule whose label is vetoed already, and a force after the forced one.
+        //  Out: a rule whose label is vetoed already, a force after the forced one, and
+        //  cues beyond what a verdict holds.
         bool vetoed = sq_rules_vetoed(verdict, rule->label) != NULL;
-        if (vetoed || (rule->force && verdict->forced.label))
+        if (vetoed || (rule->action == S_FORCE && verdict->forced.label)
+            || (rule->action == S_CUE && verdict->cue_count == SQ_RULES_CUE_MAX))
             continue;
         if (!s_rule_matches(rule, text))
             continue;
-        if (rule->force)
+        if (rule->action == S_FORCE)
             verdict->forced = (sq_rules_hit_t){rule->label, rule->id};
+        else if (rule->action == S_CUE)
+            verdict->cues[verdict->cue_count++] =
+                (sq_rules_cue_t){rule->label, rule->id, rule->weight};
         else if (verdict->veto_count < SQ_RULES_VETO_MAX)   //  always true: checked at load
             verdict->vetoed[verdict->veto_count++] = (sq_rules_hit_t){rule->label, rule->id};
     }

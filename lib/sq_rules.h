@@ -1,12 +1,16 @@
 /*  sq_rules: classification rules, config/classify_rules.yaml, that force or veto a label
-    the classifier would give.
+    the classifier would give, or weigh the evidence for one.
 
-    Each rule has a target (category | type | urgency), an action (force | veto), a label
-    (a category id of the catalogue, or a type 投诉/举报/咨询/求助/建议/表扬, or an urgency
-    紧急/一般; English names are accepted and kept as the Chinese label), and words to look
-    for in the title and content: `any`, substrings of which one is enough, and/or
-    `regex`, a POSIX extended regular expression; the rule applies when any substring or
-    the regex matches.  The text searched is the title, a newline, then the content.
+    Each rule has a target (category | type | urgency | setting), an action (force | veto |
+    cue), a label (a category id of the catalogue, a type 投诉/举报/咨询/求助/建议/表扬, an
+    urgency 紧急/一般 (English names are accepted and kept as the Chinese label), or a
+    setting id of the catalogue), and words to look for in the title and content: `any`,
+    substrings of which one is enough, and/or `regex`, a POSIX extended regular
+    expression; the rule applies when any substring or the regex matches.  A cue has a
+    `weight` (-20 to 20): evidence for its label (against it when negative) that the
+    classifier adds to the label's log-odds, so that cues of what the procedure asks (who
+    was harmed, what remedy is sought) and the model's word statistics are weighed
+    together.  The text searched is the title, a newline, then the content.
     The regex works on bytes unless the process has set a UTF-8 locale: "." is one byte,
     and a bracket expression cannot hold Chinese characters.  Loading stops at the first
     mistake, with file, line, key path and rule, e.g.
@@ -19,7 +23,9 @@
       - the forced label, from the first matching force rule whose label was not vetoed by
         a rule before it.  So a veto of higher priority stops a force ("消防演练" stops
         "起火" → 紧急), and a force of higher priority stands even when a later veto of
-        the same label matches (the label is then both forced and in the vetoed set).
+        the same label matches (the label is then both forced and in the vetoed set);
+      - every matching cue whose label no rule before it vetoed, in precedence order, at
+        most SQ_RULES_CUE_MAX.
     The rules are read-only after loading (safe to share between threads).
 */
 #ifndef SQ_RULES_H
@@ -31,6 +37,7 @@
 #include "sq_catalog.h"
 
 #define SQ_RULES_VETO_MAX 32   //  most distinct labels vetoed for one target
+#define SQ_RULES_CUE_MAX 48    //  most cues one verdict holds
 
 typedef struct _sq_rules_t sq_rules_t;
 
@@ -38,6 +45,7 @@ typedef enum {
     SQ_RULES_CATEGORY,
     SQ_RULES_TYPE,
     SQ_RULES_URGENCY,
+    SQ_RULES_SETTING,
     SQ_RULES_TARGET_COUNT
 } sq_rules_target_t;
 
@@ -47,10 +55,19 @@ typedef struct {
     const char *rule;
 } sq_rules_hit_t;
 
+//  A cue that matched: its label, rule and weight; the strings are borrowed from the rules.
+typedef struct {
+    const char *label;
+    const char *rule;
+    double weight;
+} sq_rules_cue_t;
+
 typedef struct {
     sq_rules_hit_t forced;                      //  forced.label NULL when nothing forced
     sq_rules_hit_t vetoed[SQ_RULES_VETO_MAX];   //  veto_count of them, in precedence order
     size_t veto_count;
+    sq_rules_cue_t cues[SQ_RULES_CUE_MAX];      //  cue_count of them, in precedence order
+    size_t cue_count;
 } sq_rules_verdict_t;
 
 //  Load the rules at path; category labels are checked against the catalogue (only while
@@ -73,7 +90,10 @@ int sq_rules_apply(const sq_rules_t *self, sq_rules_target_t target, const char 
 //  The rule that vetoed label in the verdict, or NULL when it was not vetoed.
 const char *sq_rules_vetoed(const sq_rules_verdict_t *verdict, const char *label);
 
-//  "category", "type", "urgency".  Static.
+//  The sum of the weights of the cues for label in the verdict (0 when none matched).
+double sq_rules_evidence(const sq_rules_verdict_t *verdict, const char *label);
+
+//  "category", "type", "urgency", "setting".  Static.
 const char *sq_rules_target_name(sq_rules_target_t target);
 
 #endif

@@ -105,7 +105,7 @@ bool sq_submit_served(sq_submit_t *self, const char *service)
 static void s_intake(sq_mdp_client_t *client, json_t *envelope, sq_submit_result_t *result)
 {
     const char *external_id = json_string_value(json_object_get(envelope, "external_id"));
-    char *text = json_dumps(envelope, JSON_COMPACT);
+    char *text = json_dumps(envelope, JSON_COMPACT | JSON_REAL_PRECISION(15));
     zmsg_t *request = zmsg_new();
     zmsg_addstr(request, text);
     free(text);

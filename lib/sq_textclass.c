@@ -443,14 +443,16 @@ static int s_fit_sgd(sq_textclass_trainer_t *trainer, sq_textclass_t *model)
                 for (size_t c = 0; c < classes; c++)
                     gradient[c] = scores[c] - (c == truth);
             }
-            else {
-                size_t rival = truth == 0 ? 1 : 0;
+            size_t rival = truth == 0 ? 1 : 0;
+            bool violated = true;   //  hinge: only then is there a gradient
+            if (o->method != SQ_TEXTCLASS_LOGISTIC) {
                 for (size_t c = 0; c < classes; c++)
                     if (c != truth && scores[c] > scores[rival])
                         rival = c;
                 for (size_t c = 0; c < classes; c++)
                     gradient[c] = 0;
-                if (scores[truth] - scores[rival] < 1) {
+                violated = scores[truth] - scores[rival] < 1;
+                if (violated) {
                     gradient[truth] = -1;
                     gradient[rival] = 1;
                 }
@@ -461,11 +463,18 @@ static int s_fit_sgd(sq_textclass_trainer_t *trainer, sq_textclass_t *model)
                     w[i] = (float) (w[i] * scale);
                 scale = 1;
             }
-            for (size_t i = start; i < end; i++) {
+            //  The hinge's gradient is zero but for the true class and its rival, so only
+            //  their weights move (subtracting zero from the others changes nothing).
+            for (size_t i = start; violated && i < end; i++) {
                 float *row = w + (size_t) trainer->features[i].bucket * classes;
                 double x = trainer->features[i].value * eta / scale;
-                for (size_t c = 0; c < classes; c++)
-                    row[c] -= (float) (gradient[c] * x);
+                if (o->method == SQ_TEXTCLASS_LOGISTIC)
+                    for (size_t c = 0; c < classes; c++)
+                        row[c] -= (float) (gradient[c] * x);
+                else {
+                    row[truth] -= (float) (gradient[truth] * x);
+                    row[rival] -= (float) (gradient[rival] * x);
+                }
             }
             for (size_t c = 0; c < classes; c++)
                 model->bias[c] -= (float) (eta * gradient[c]);
@@ -792,6 +801,13 @@ const char *sq_textclass_label(const sq_textclass_t *self, size_t i)
 const sq_textclass_options_t *sq_textclass_options(const sq_textclass_t *self)
 {
     return &self->options;
+}
+
+double sq_textclass_idf(const sq_textclass_t *self, uint32_t bucket)
+{
+    if (bucket >= self->bucket_count || !self->row_of[bucket])
+        return 0;
+    return self->idf[self->row_of[bucket] - 1];
 }
 
 double sq_textclass_temperature(const sq_textclass_t *self)

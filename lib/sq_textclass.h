@@ -134,6 +134,10 @@ sq_textclass_t *sq_textclass_load(const char *path, char *error, size_t error_si
 size_t sq_textclass_label_count(const sq_textclass_t *self);
 const char *sq_textclass_label(const sq_textclass_t *self, size_t i);
 
+//  The smoothed idf the model gives bucket (log ((1 + N) / (1 + df)) + 1 over its N training
+//  documents), or 0 when no training document had it.
+double sq_textclass_idf(const sq_textclass_t *self, uint32_t bucket);
+
 //  The temperature T the model's margins are multiplied by before the softmax: fitted by
 //  the trainer, 1 when not calibrated or loaded from a version 2 file.
 double sq_textclass_temperature(const sq_textclass_t *self);

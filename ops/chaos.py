@@ -1,10 +1,12 @@
-"""make chaos: submit work orders through the hotline API at a steady rate while a killer
-sends SIGKILL at random moments to the broker, a worker, the hotline adapter and PostgreSQL,
-and leave it to the supervisor to bring each back.  At the end, one line:
+"""make chaos: submit work orders at a steady rate through every channel that has landed (the
+hotline API, and one in four through the web door's Open311) while a killer sends SIGKILL at
+random moments to the broker, a worker, the hotline, the web door and PostgreSQL, and leave it
+to the supervisor to bring each back.  At the end, one line:
 
     chaos: submitted=20000 acknowledged=20000 committed=20000 lost=0 duplicated=0 ...
 
 acknowledged  work orders the hub answered 200/201 with a number, or 202 with a spool receipt
+              (the hotline's receipt, Open311's token)
               ("received, the number follows": kept on the adapter's disk until the hub
               commits it); the driver retries an order on 503, a timeout or a refused
               connection, with the same external_id, as an operator's system does, until it is
@@ -35,6 +37,7 @@ import signal
 import sys
 import threading
 import time
+import urllib.parse
 
 from supervised_hub import KINDS, ROOT, SupervisedHub
 
@@ -90,18 +93,46 @@ def order(run_id, index):
     }
 
 
+WEB_SERVICES = ["env.noise", "urban.property", "food.catering", "transport.roads", "env.water"]
+WEB_SHARE = 4            # one order in WEB_SHARE goes through Open311, the others the hotline
+
+
+def web_order(run_id, index, codes):
+    """An Open311 POST requests.json form for the web door: its retries are idempotent by
+    device_id + request_key; attribute[chaos_index] finds its row afterwards."""
+    rng = random.Random(index)
+    place = rng.choice(PLACES)
+    matter = rng.choice(MATTERS)
+    return urllib.parse.urlencode({
+        "api_key": "dev-open311-key",
+        "service_code": codes[index % len(codes)],
+        "address_string": "%s%d号" % (place, rng.randint(1, 300)),
+        "description": "%s，在%s附近，网上第%d次反映，请处理。" % (matter, place, index),
+        "phone": "137%08d" % (index * 7907 % 100000000),
+        "device_id": "chaos-%s" % run_id,
+        "request_key": "%d" % index,
+        "attribute[chaos_index]": "%d" % index,
+    })
+
+
 class Driver:
-    def __init__(self, hub, run_id, submissions, rate):
+    """Submits orders at a steady rate from several threads, each retried until answered.
+    An order's key is ("hotline", external_id) or ("web", index); acked maps each key to the
+    number it was answered with, or None when it was answered with a receipt (a token)."""
+
+    def __init__(self, hub, run_id, submissions, rate, web_codes):
         self.hub = hub
         self.run_id = run_id
         self.submissions = submissions
         self.rate = rate
+        self.web_codes = web_codes
         self.lock = threading.Lock()
         self.next_index = 0
-        self.acked = {}          # external_id -> number, or None when answered with a receipt
+        self.acked = {}          # key -> number, or None when answered with a receipt
+        self.receipts = {}       # key -> the receipt (hotline: the external id; web: the token)
         self.spooled = 0         # answered 202
         self.conflicts = 0       # the same key answered with two numbers
-        self.answers = []        # (attempt started, answered) of every 200/201
+        self.answers = []        # (attempt started, answered) of every acknowledgement
         self.failures = 0        # attempts answered 503 or failed
         self.started = None
         self.stop_at = None      # monotonic time after which unanswered orders are given up
@@ -118,10 +149,9 @@ class Driver:
             time.sleep(pause)
         return index
 
-    def _post(self, connection, body):
-        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        connection.request("POST", "/v1/workorders", body=payload,
-                           headers={"Content-Type": "application/json"})
+    @staticmethod
+    def _exchange(connection, path, payload, content_type):
+        connection.request("POST", path, body=payload, headers={"Content-Type": content_type})
         response = connection.getresponse()
         raw = response.read()
         try:
@@ -130,46 +160,67 @@ class Driver:
             answer = None
         return response.status, answer
 
+    def _attempt(self, connections, index):
+        """One attempt for order index: (key, status, number, receipt)."""
+        web = index % WEB_SHARE == WEB_SHARE - 1
+        port = self.hub.web_port if web else self.hub.http_port
+        if connections.get(port) is None:
+            connections[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT_S)
+        connection = connections[port]
+        try:
+            if web:
+                status, answer = self._exchange(connection, "/open311/v2/requests.json",
+                                                web_order(self.run_id, index, self.web_codes),
+                                                "application/x-www-form-urlencoded")
+            else:
+                body = order(self.run_id, index)
+                status, answer = self._exchange(connection, "/v1/workorders",
+                                                json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                                                "application/json")
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            connections[port] = None
+            return None, None, None, None
+        if web:
+            first = answer[0] if isinstance(answer, list) and answer else {}
+            return (("web", index), status, first.get("service_request_id"), first.get("token"))
+        answer = answer if isinstance(answer, dict) else {}
+        key = ("hotline", "CHAOS-%s-%06d" % (self.run_id, index))
+        return key, status, answer.get("number"), answer.get("receipt")
+
     def _client(self):
-        connection = None
+        connections = {}
         while True:
             index = self._next()
             if index is None:
                 break
-            body = order(self.run_id, index)
             while time.monotonic() < self.stop_at:
-                if connection is None:
-                    connection = http.client.HTTPConnection("127.0.0.1", self.hub.http_port,
-                                                            timeout=HTTP_TIMEOUT_S)
                 began = time.monotonic()
-                try:
-                    status, answer = self._post(connection, body)
-                except (OSError, http.client.HTTPException):
-                    connection.close()
-                    connection = None
-                    status, answer = None, None
-                if status in (200, 201) and answer and "number" in answer:
+                key, status, number, receipt = self._attempt(connections, index)
+                if status in (200, 201) and number:
                     with self.lock:
-                        known = self.acked.get(body["external_id"])
-                        if known is not None and known != answer["number"]:
+                        known = self.acked.get(key)
+                        if known is not None and known != number:
                             self.conflicts += 1
-                        self.acked[body["external_id"]] = answer["number"]
+                        self.acked[key] = number
                         self.answers.append((began, time.monotonic()))
                     break
-                if status == 202 and answer and answer.get("status") == "spooled":
+                if status == 202 and receipt:
                     with self.lock:
-                        self.acked.setdefault(body["external_id"], None)
+                        self.acked.setdefault(key, None)
+                        self.receipts[key] = receipt
                         self.spooled += 1
                         self.answers.append((began, time.monotonic()))
                     break
                 if status not in (None, 503):
-                    log("order %s answered %s %r: not retried" % (body["external_id"], status, answer))
+                    log("order %d answered %s: not retried" % (index, status))
                     break
                 with self.lock:
                     self.failures += 1
                 time.sleep(RETRY_PAUSE_S)
-        if connection is not None:
-            connection.close()
+        for connection in connections.values():
+            if connection is not None:
+                connection.close()
 
     def run(self):
         self.started = time.monotonic()
@@ -229,6 +280,21 @@ class Killer:
 
 # --------------------------------------------------------------------------------------
 
+def committed_numbers(hub, run_id):
+    """{key: [numbers]} of this run's orders in PostgreSQL, keyed as the driver keys them."""
+    numbers = {}
+    for external_id, number in hub.sql(
+            "SELECT external_id, number FROM complaint WHERE channel = 'hotline12345' "
+            "AND external_id LIKE 'CHAOS-%s-%%'" % run_id):
+        numbers.setdefault(("hotline", external_id), []).append(number)
+    for index, number in hub.sql(
+            "SELECT d.extra->'attributes'->>'chaos_index', c.number FROM complaint c "
+            "JOIN complaint_detail d ON d.complaint_id = c.id WHERE c.channel = 'web' "
+            "AND d.extra->>'device_id' = 'chaos-%s'" % run_id):
+        numbers.setdefault(("web", int(index)), []).append(number)
+    return numbers
+
+
 def main():
     submissions = env_number("CHAOS_SUBMISSIONS", 20000)
     rate = env_number("CHAOS_RATE", 200.0, float)
@@ -249,9 +315,9 @@ def main():
     began_stamp = hub.log_stamp()
     rng = random.Random(os.environ.get("CHAOS_SEED") or time.time())
     log("%d work orders at %.0f/s (%.0f s), a SIGKILL every ~%.0f s to the broker, a worker, "
-        "the hotline or PostgreSQL" % (submissions, rate, submissions / rate, every))
+        "the hotline, the web door or PostgreSQL" % (submissions, rate, submissions / rate, every))
 
-    driver = Driver(hub, run_id, submissions, rate)
+    driver = Driver(hub, run_id, submissions, rate, WEB_SERVICES)
     killer = Killer(hub, every, rng)
     clients = driver.run()
     killing = threading.Thread(target=killer.run, daemon=True)
@@ -283,21 +349,17 @@ def main():
     killed_names = {name for _, _, name in killer.kills}
     not_restarted = [n for n in killed_names if hub.restarts(n) < 1]
 
-    # What waits in the hotline's spools is replayed now that nothing is killed: wait for it.
-    receipts = [key for key, number in driver.acked.items() if number is None]
+    # What waits in the adapters' spools is replayed now that nothing is killed: wait for it.
     drain_deadline = time.monotonic() + DRAIN_S
     while True:
-        rows = hub.sql("SELECT external_id, number FROM complaint WHERE channel = 'hotline12345' "
-                       "AND external_id LIKE 'CHAOS-%s-%%'" % run_id)
-        numbers = {}
-        for external_id, number in rows:
-            numbers.setdefault(external_id, []).append(number)
-        waiting = [key for key in receipts if key not in numbers]
+        numbers = committed_numbers(hub, run_id)
+        waiting = [key for key, number in driver.acked.items() if number is None and key not in numbers]
         if not waiting or time.monotonic() >= drain_deadline:
             break
         time.sleep(1.0)
-    for key in receipts:
-        found = hub.lookup_number("hotline12345", key)
+    for key, receipt in driver.receipts.items():
+        found = hub.lookup_number("hotline12345", receipt) if key[0] == "hotline" \
+            else hub.lookup_token(receipt)
         if found and numbers.get(key) == [found]:
             driver.acked[key] = found
     lost = sum(1 for key, number in driver.acked.items()

@@ -6,9 +6,10 @@ set -euo pipefail
 
 PACKAGES=(
     build-essential pkg-config
-    libzmq3-dev libczmq-dev libpq-dev libyaml-dev libjansson-dev libmicrohttpd-dev libcsv-dev zlib1g-dev check
+    libzmq3-dev libczmq-dev libpq-dev libyaml-dev libjansson-dev libmicrohttpd-dev libcsv-dev zlib1g-dev libxml2-dev libssl-dev libsodium-dev check
     postgresql postgresql-contrib s6 systemd
     python3 python3-zmq curl wrk valgrind
+    chromium fonts-wqy-microhei
 )
 
 missing=()
@@ -16,6 +17,10 @@ for package in "${PACKAGES[@]}"; do
     status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
     [ "$status" = "install ok installed" ] || missing+=("$package")
 done
+# Node.js and npm drive the browser tests; a machine may have them from elsewhere than Debian
+# (with npm inside the nodejs package): only when the commands are missing are Debian's taken.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 say "installing missing packages: ${missing[*]}"

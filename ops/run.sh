@@ -19,7 +19,8 @@ for i in $(seq 1 "$WORKERS"); do
     daemons+=("worker-$i")
 done
 sv_define hotline 4 "$BIN/suqiu-hotline" -c "$CONFIG"
-daemons+=(hotline)
+sv_define web 4 "$BIN/suqiu-web" -c "$CONFIG"
+daemons+=(hotline web)
 # Workers beyond SUQIU_WORKERS from an earlier run: stopped and removed.
 for dir in "$SCAN_DIR"/worker-*/; do
     [ -d "$dir" ] || continue
@@ -48,12 +49,21 @@ if ! curl -fsS "$url/v1/health" >/dev/null 2>&1; then
     "$(dirname "$0")/status.sh" >&2 || true
     die "the hotline does not answer at $url/v1/health after 30 s; see $LOG_DIR/*/current"
 fi
+web="http://$(config web.address):$(config web.port)"
+for _ in $(seq 1 100); do
+    curl -fsS "$web/open311/v2/services.json" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+curl -fsS "$web/open311/v2/services.json" >/dev/null 2>&1 \
+    || die "the web door does not answer at $web/open311/v2/services.json; see $LOG_DIR/web/current"
 
 cat <<TEXT
 suqiu is running, under its supervisor (s6), which restarts any process that dies:
   broker   clients $(config broker.client_endpoint)   workers $(config broker.worker_endpoint)
   workers  $WORKERS x suqiu-worker serving $(config worker.services)
   hotline  $url/v1/workorders   (POST a work order, GET /v1/workorders/NUMBER; POST /v1/calls)
+  web      $web/   (the citizens' form; status page $web/status)
+           $web/open311/v2/   (Open311 GeoReport v2; development api_key: $(config web.api_keys))
   database $(uses_external_db && echo "database.conninfo from $CONFIG" || echo "private PostgreSQL, unix socket $PGSOCK_DIR, database $(config database.name)")
   logs     $LOG_DIR/NAME/current; deaths and restarts in $LOG_DIR/supervise.log
 Try:

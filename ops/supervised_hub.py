@@ -22,7 +22,7 @@ import time
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KINDS = ("broker", "worker", "hotline", "postgres")
+KINDS = ("broker", "worker", "hotline", "web", "postgres")
 WORKERS_LINE = re.compile(r"workers: (\d+) registered \((\d+) ready, \d+ disconnected, \d+ expired, "
                           r"(\d+) refused for protocol errors, \d+ unknown told to reconnect, "
                           r"(\d+) requests requeued\)")
@@ -44,7 +44,7 @@ class SupervisedHub:
     def __init__(self, home, workers=2, extra_config=""):
         self.home = os.path.abspath(home)
         os.makedirs(os.path.join(self.home, "config"), exist_ok=True)
-        self.client_port, self.worker_port, self.http_port = free_ports(3)
+        self.client_port, self.worker_port, self.http_port, self.web_port = free_ports(4)
         with open(os.path.join(self.home, "config", "hub.yaml"), "w") as config:
             config.write(
                 "# A hub of its own (written by ops/supervised_hub.py): its own ports; the\n"
@@ -54,8 +54,14 @@ class SupervisedHub:
                 "  worker_endpoint: tcp://127.0.0.1:%d\n"
                 "hotline:\n"
                 "  port: %d\n"
+                "web:\n"
+                "  port: %d\n"
+                "  pages_dir: %s\n"
+                "  submissions_per_minute: 100000\n"
+                "  lookups_per_minute: 100000\n"
                 "catalog:\n"
                 "  dir: %s\n%s" % (self.client_port, self.worker_port, self.http_port,
+                                   self.web_port, os.path.join(ROOT, "adapters", "web", "pages"),
                                    os.path.join(ROOT, "config"), extra_config))
         self.env = {key: value for key, value in os.environ.items()
                     if not key.startswith("PG") and key != "SUQIU_CONFIG"}
@@ -160,6 +166,20 @@ class SupervisedHub:
         except (OSError, ValueError, http.client.HTTPException):
             return None
         return answer.get("number") if response.status == 200 and isinstance(answer, dict) else None
+
+    def lookup_token(self, token):
+        """The service_request_id the web door gives for an Open311 token, or None."""
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", self.web_port, timeout=15)
+            connection.request("GET", "/open311/v2/tokens/%s.json" % urllib.parse.quote(token))
+            response = connection.getresponse()
+            answer = json.loads(response.read().decode("utf-8") or "null")
+            connection.close()
+        except (OSError, ValueError, http.client.HTTPException):
+            return None
+        if response.status != 200 or not isinstance(answer, list) or not answer:
+            return None
+        return answer[0].get("service_request_id")
 
     @staticmethod
     def log_stamp():

@@ -23,6 +23,8 @@ static const struct {
     {"http", test_http_suite},     {"spool", test_spool_suite},
     {"db", test_db_suite},         {"intake_db", test_intake_db_suite}, {"calendar", test_calendar_suite},
     {"sla", test_sla_suite},       {"deadline", test_deadline_suite},
+    {"hanzi", test_hanzi_suite},   {"repeat", test_repeat_suite},
+    {"history", test_history_suite},
 };
 
 int main(int argc, char *argv[])

@@ -28,5 +28,8 @@ Suite *test_db_suite(void);
 Suite *test_http_suite(void);
 Suite *test_spool_suite(void);
 Suite *test_intake_db_suite(void);
+Suite *test_hanzi_suite(void);
+Suite *test_repeat_suite(void);
+Suite *test_history_suite(void);
 
 #endif

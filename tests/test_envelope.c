@@ -131,6 +131,35 @@ START_TEST(times_parse_strictly)
 }
 END_TEST
 
+START_TEST(the_operators_labels_are_kept_for_classification)
+{
+    const char *json = "{" S_GOOD ",\"type\":\"举报\",\"urgency\":\"normal\","
+                       "\"category\":\"food.school_canteen\"}";
+    sq_field_error_t error;
+    json_t *envelope = sq_envelope_from_hotline(json, strlen(json), &s_limits, &error);
+    ck_assert_msg(envelope != NULL, "%s: %s", error.field, error.message);
+    json_t *labels = json_object_get(json_object_get(envelope, "extra"), "operator");
+    ck_assert_str_eq(json_string_value(json_object_get(labels, "type")), "举报");
+    ck_assert_str_eq(json_string_value(json_object_get(labels, "urgency")), "normal");
+    ck_assert_str_eq(json_string_value(json_object_get(labels, "category")), "food.school_canteen");
+    ck_assert_ptr_null(json_object_get(envelope, "type"));
+    ck_assert_int_eq(sq_envelope_check(envelope, &s_limits, &error), 0);
+    json_decref(envelope);
+
+    //  Only known labels; a category is an id (the catalogue is checked when classifying).
+    s_expect_field_error("{" S_GOOD ",\"type\":\"抱怨\"}", "type", "投诉 举报");
+    s_expect_field_error("{" S_GOOD ",\"urgency\":\"very\"}", "urgency", "紧急 or 一般");
+    s_expect_field_error("{" S_GOOD ",\"category\":\"学校食堂\"}", "category", "category id");
+    s_expect_field_error("{" S_GOOD ",\"type\":3}", "type", "must be a string");
+    json_t *other = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:{s:s}}}", "channel", "web",
+                              "external_id", "W-1", "received_at", "2026-01-01T00:00:00Z",
+                              "title", "t", "content", "c", "extra", "operator", "colour", "red");
+    ck_assert_int_eq(sq_envelope_check(other, &s_limits, &error), -1);
+    ck_assert_str_eq(error.field, "colour");
+    json_decref(other);
+}
+END_TEST
+
 START_TEST(envelopes_from_any_channel)
 {
     sq_field_error_t error;
@@ -245,6 +274,7 @@ Suite *test_envelope_suite(void)
     tcase_add_test(tc, limits_count_characters_not_bytes);
     tcase_add_test(tc, times_parse_strictly);
     tcase_add_test(tc, envelopes_from_any_channel);
+    tcase_add_test(tc, the_operators_labels_are_kept_for_classification);
     tcase_add_test(tc, a_12315_order_names_the_business);
     tcase_add_test(tc, optional_fields_sent_empty_are_absent);
     tcase_add_test(tc, an_order_already_parsed);

@@ -1,5 +1,7 @@
 /*  test_matrix: routing by the matrix (precedence, wildcards, "@region", departments that
-    returned a complaint) and the classification rules that force or veto a label. */
+    returned a complaint, settings, labels the classifier is unsure of) and the
+    classification rules that force, veto or weigh a label. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,7 +227,7 @@ START_TEST(precedence_is_priority_then_keys_then_file_order)
     sq_route_decision_t decision;
 
     //  Highest priority.
-    sq_route_query_t query = {"food.school_canteen", SQ_TYPE_COMPLAINT, "hexi", "web"};
+    sq_route_query_t query = {"food.school_canteen", SQ_TYPE_COMPLAINT, "hexi", "web", NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, "jyj", "school-canteen", "scjgj", &decision);
     ck_assert_str_eq(decision.reason, "rule school-canteen (priority 100, matched "
                                       "category=food.school_canteen): 附件1 学校食堂由教育部门牵头");
@@ -238,17 +240,17 @@ START_TEST(precedence_is_priority_then_keys_then_file_order)
                      "channel=hotline12315): 12315 受理的食品投诉由市场监管牵头");
 
     //  A list of values.
-    query = (sq_route_query_t){"food.restaurant", SQ_TYPE_COMPLAINT, "hexi", "web"};
+    query = (sq_route_query_t){"food.restaurant", SQ_TYPE_COMPLAINT, "hexi", "web", NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, "scjgj", "food-any", "hexi", &decision);
 
     //  Same priority and keys: file order.  Types match by label or name.
-    query = (sq_route_query_t){NULL, SQ_TYPE_SUGGESTION, "hexi", "web"};
+    query = (sq_route_query_t){NULL, SQ_TYPE_SUGGESTION, "hexi", "web", NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, "zjj", "suggestion-first", "", &decision);
     query.type = SQ_TYPE_ENQUIRY;
     s_expect_route(matrix, &query, NULL, 0, "scjgj", "suggestion-second", "", &decision);
 
     //  Nothing specific: the rule without `when`.
-    query = (sq_route_query_t){NULL, SQ_TYPE_NONE, "chengdong", NULL};
+    query = (sq_route_query_t){NULL, SQ_TYPE_NONE, "chengdong", NULL, NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, "chengdong", "fallback", "", &decision);
     ck_assert_str_eq(decision.reason, "rule fallback (priority 0, matched any; lead @region of "
                                       "chengdong): 其他事项属地兜底");
@@ -265,7 +267,7 @@ START_TEST(region_lead_needs_a_known_region)
     s_fixture_make(&fixture);
     sq_matrix_t *matrix = s_matrix_load(&fixture);
     sq_route_decision_t decision;
-    sq_route_query_t query = {"housing.property", SQ_TYPE_COMPLAINT, "hexi", "wechat"};
+    sq_route_query_t query = {"housing.property", SQ_TYPE_COMPLAINT, "hexi", "wechat", NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, "hexi", "property", "zjj", &decision);
     query.region = "chengdong";
     s_expect_route(matrix, &query, NULL, 0, "chengdong", "property", "zjj", &decision);
@@ -278,7 +280,7 @@ START_TEST(region_lead_needs_a_known_region)
     s_expect_route(matrix, &query, NULL, 0, NULL, "property", "", &decision);
 
     //  "@region" among co is left out when the region is unknown.
-    query = (sq_route_query_t){"food.restaurant", SQ_TYPE_COMPLAINT, NULL, "web"};
+    query = (sq_route_query_t){"food.restaurant", SQ_TYPE_COMPLAINT, NULL, "web", NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, "scjgj", "food-any", "", &decision);
     ck_assert_ptr_nonnull(strstr(decision.reason, "co @region left out: the region is unknown"));
     sq_matrix_destroy(&matrix);
@@ -295,7 +297,7 @@ START_TEST(departments_that_returned_it_are_passed_over)
 
     //  The lead returned it: the next rule in precedence decides.
     const char *jyj[] = {"jyj"};
-    sq_route_query_t query = {"food.school_canteen", SQ_TYPE_COMPLAINT, "hexi", "web"};
+    sq_route_query_t query = {"food.school_canteen", SQ_TYPE_COMPLAINT, "hexi", "web", NULL, 0};
     s_expect_route(matrix, &query, jyj, 1, "scjgj", "food-any", "hexi", &decision);
     ck_assert_str_eq(decision.reason, "rule food-any (priority 50, matched "
                                       "category=food.school_canteen; skipped rule school-canteen: "
@@ -323,7 +325,7 @@ START_TEST(departments_that_returned_it_are_passed_over)
     //  The region's government returned a property complaint: the fallback leads it to the
     //  same government, which is excluded too, so triage.
     const char *hexi[] = {"hexi"};
-    query = (sq_route_query_t){"housing.property", SQ_TYPE_COMPLAINT, "hexi", "web"};
+    query = (sq_route_query_t){"housing.property", SQ_TYPE_COMPLAINT, "hexi", "web", NULL, 0};
     s_expect_route(matrix, &query, hexi, 1, NULL, NULL, "", &decision);
     sq_matrix_destroy(&matrix);
     s_fixture_remove(&fixture);
@@ -341,13 +343,13 @@ START_TEST(no_rule_matched)
                           "    basis: x\n");
     sq_matrix_t *matrix = s_matrix_load(&fixture);
     sq_route_decision_t decision;
-    sq_route_query_t query = {"food.restaurant", SQ_TYPE_HELP, "hexi", "email"};
+    sq_route_query_t query = {"food.restaurant", SQ_TYPE_HELP, "hexi", "email", NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, "zjj", "only", "", &decision);
     query.channel = "wechat";
     s_expect_route(matrix, &query, NULL, 0, NULL, NULL, "", &decision);
     ck_assert_str_eq(decision.reason, "no rule matched (category=food.restaurant, type=求助, "
                                       "region=hexi, channel=wechat)");
-    query = (sq_route_query_t){NULL, SQ_TYPE_NONE, NULL, NULL};
+    query = (sq_route_query_t){NULL, SQ_TYPE_NONE, NULL, NULL, NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, NULL, NULL, "", &decision);
     ck_assert_str_eq(decision.reason, "no rule matched (category=?, type=?, region=?, channel=?)");
     sq_matrix_destroy(&matrix);
@@ -366,7 +368,7 @@ START_TEST(co_never_repeats_the_lead)
                           "    basis: x\n");
     sq_matrix_t *matrix = s_matrix_load(&fixture);
     sq_route_decision_t decision;
-    sq_route_query_t query = {NULL, SQ_TYPE_COMPLAINT, "hexi", "web"};
+    sq_route_query_t query = {NULL, SQ_TYPE_COMPLAINT, "hexi", "web", NULL, 0};
     s_expect_route(matrix, &query, NULL, 0, "hexi", "local", "chengdong,zjj", &decision);
     query.region = "chengdong";
     s_expect_route(matrix, &query, NULL, 0, "chengdong", "local", "zjj", &decision);
@@ -395,7 +397,7 @@ START_TEST(matrix_mistakes_name_file_line_and_key)
     s_expect_matrix_error(&fixture, "rules:\n  - id: a\n    when:\n      colour: red\n"
                                     "    lead: zjj\n    basis: x\n",
                           "4: rules[0].when.colour: unknown key (known: category, type, region, "
-                          "channel)");
+                          "channel, setting)");
     s_expect_matrix_error(&fixture, "rules:\n  - id: a\n    when:\n"
                                     "      category: [food.restaurant, food.x]\n"
                                     "    lead: zjj\n    basis: x\n",
@@ -562,10 +564,11 @@ START_TEST(rules_mistakes_name_file_line_and_rule)
                          "2: rules[0].label: unknown urgency \"投诉\" (urgencies: 紧急 一般)");
     s_expect_rules_error(&fixture, "rules:\n  - {id: a, target: channel, action: force, "
                                    "label: web, any: [x]}\n",
-                         "2: rules[0].target: must be category | type | urgency, got \"channel\"");
+                         "2: rules[0].target: must be category | type | urgency | setting, got "
+                         "\"channel\"");
     s_expect_rules_error(&fixture, "rules:\n  - {id: a, target: type, action: prefer, "
                                    "label: 投诉, any: [x]}\n",
-                         "2: rules[0].action: must be force | veto, got \"prefer\"");
+                         "2: rules[0].action: must be force | veto | cue, got \"prefer\"");
     s_expect_rules_error(&fixture, "rules:\n  - {id: a, target: type, action: veto, label: 投诉}\n",
                          "2: rules[0]: rule a needs `any` or `regex` (or both)");
     s_expect_rules_error(&fixture, "rules:\n  - {id: a, target: type, action: veto, label: 投诉, "
@@ -577,8 +580,152 @@ START_TEST(rules_mistakes_name_file_line_and_rule)
                          "3: rules[1].id: \"a\" is already used on line 2");
     s_expect_rules_error(&fixture, "rules:\n  - {id: a, target: type, action: veto, label: 投诉, "
                                    "any: [x], weight: 3}\n",
-                         "2: rules[0].weight: unknown key (known: id, target, action, label, any, "
-                         "regex, priority)");
+                         "2: rules[0].weight: only a cue has a weight (rule a)");
+    s_expect_rules_error(&fixture, "rules:\n  - {id: a, target: type, action: cue, label: 投诉, "
+                                   "any: [x]}\n",
+                         "2: rules[0].weight: required, but missing");
+    s_expect_rules_error(&fixture, "rules:\n  - {id: a, target: type, action: cue, label: 投诉, "
+                                   "any: [x], weight: 21}\n",
+                         "2: rules[0].weight: must be a number from -20 to 20, got \"21\"");
+    s_expect_rules_error(&fixture, "rules:\n  - {id: a, target: setting, action: force, "
+                                   "label: moon, any: [x]}\n",
+                         "2: rules[0].label: unknown setting \"moon\" (settings are listed in "
+                         "categories.yaml)");
+    s_fixture_remove(&fixture);
+}
+END_TEST
+
+//  The catalogue again, with settings, for the tests of settings and cues.
+static void s_fixture_with_settings(s_fixture_t *fixture)
+{
+    sq_catalog_destroy(&fixture->catalog);
+    s_put_in(fixture->dir, "categories.yaml",
+             "categories:\n"
+             "  - {id: food.school_canteen, name: 学校食堂, group: 食品安全}\n"
+             "  - {id: food.restaurant, name: 餐馆, group: 食品安全}\n"
+             "  - {id: food.poisoning, name: 食物中毒, group: 食品安全}\n"
+             "  - {id: housing.property, name: 物业, group: 住房}\n"
+             "settings:\n"
+             "  - {id: school, name: 学校}\n"
+             "  - {id: care_home, name: 养老机构, description: 养老院、敬老院}\n");
+    char error[512];
+    fixture->catalog = sq_catalog_load(fixture->dir, error, sizeof error);
+    ck_assert_msg(fixture->catalog != NULL, "%s", error);
+}
+
+START_TEST(cues_weigh_in_and_settings_are_found)
+{
+    s_fixture_t fixture;
+    s_fixture_make(&fixture);
+    s_fixture_with_settings(&fixture);
+    ck_assert_uint_eq(sq_catalog_setting_count(fixture.catalog), 2);
+    ck_assert_str_eq(sq_catalog_setting(fixture.catalog, "care_home")->description, "养老院、敬老院");
+    ck_assert_ptr_null(sq_catalog_setting(fixture.catalog, "moon"));
+    s_put(fixture.rules, "rules:\n"
+                         "  - {id: asks-enforcement, target: type, action: cue, label: 举报,"
+                         " any: [查处, 取缔], weight: 2}\n"
+                         "  - {id: asks-remedy, target: type, action: cue, label: 投诉,"
+                         " any: [退款], weight: 2.5}\n"
+                         "  - {id: remedy-is-not-report, target: type, action: cue, label: 举报,"
+                         " any: [退款], weight: -1}\n"
+                         "  - {id: praise-never-with-anger, target: type, action: veto, label: 表扬,"
+                         " any: [气死], priority: 40}\n"
+                         "  - {id: thanks, target: type, action: cue, label: 表扬, any: [感谢],"
+                         " weight: 3}\n"
+                         "  - {id: at-school, target: setting, action: force, label: school,"
+                         " regex: \"(学校|小学).{0,30}食堂\", priority: 20}\n"
+                         "  - {id: at-care-home, target: setting, action: force, label: care_home,"
+                         " any: [养老院, 敬老院], priority: 30}\n");
+    char error[512];
+    sq_rules_t *rules = sq_rules_load(fixture.rules, fixture.catalog, error, sizeof error);
+    ck_assert_msg(rules != NULL, "%s", error);
+    sq_rules_verdict_t verdict;
+
+    //  Every matching cue is kept, with its weight; the evidence of a label is their sum.
+    sq_rules_apply(rules, SQ_RULES_TYPE, "买到过期牛奶", "要求退款，并请依法查处", &verdict);
+    ck_assert_ptr_null(verdict.forced.label);
+    ck_assert_uint_eq(verdict.cue_count, 3);
+    ck_assert(fabs(sq_rules_evidence(&verdict, "举报") - 1.0) < 1e-9);
+    ck_assert(fabs(sq_rules_evidence(&verdict, "投诉") - 2.5) < 1e-9);
+    ck_assert(sq_rules_evidence(&verdict, "咨询") == 0);
+    //  A veto of higher priority stops the cues of its label.
+    sq_rules_apply(rules, SQ_RULES_TYPE, "感谢个鬼", "气死了", &verdict);
+    ck_assert_str_eq(sq_rules_vetoed(&verdict, "表扬"), "praise-never-with-anger");
+    ck_assert(sq_rules_evidence(&verdict, "表扬") == 0);
+
+    //  Settings are forced, the first in precedence winning.
+    sq_rules_apply(rules, SQ_RULES_SETTING, "敬老院食堂", "隔壁小学食堂也一样", &verdict);
+    ck_assert_str_eq(verdict.forced.label, "care_home");
+    sq_rules_apply(rules, SQ_RULES_SETTING, "", "孩子在实验小学的食堂吃饭", &verdict);
+    ck_assert_str_eq(verdict.forced.rule, "at-school");
+    sq_rules_apply(rules, SQ_RULES_SETTING, "饭店", "饭菜变质", &verdict);
+    ck_assert_ptr_null(verdict.forced.label);
+    ck_assert_str_eq(sq_rules_target_name(SQ_RULES_SETTING), "setting");
+    sq_rules_destroy(&rules);
+    s_fixture_remove(&fixture);
+}
+END_TEST
+
+START_TEST(settings_and_unsure_labels_choose_the_rule)
+{
+    s_fixture_t fixture;
+    s_fixture_make(&fixture);
+    s_fixture_with_settings(&fixture);
+    s_put(fixture.matrix, "rules:\n"
+                          "  - {id: poisoning, when: {category: food.poisoning}, lead: scjgj,"
+                          " priority: 100, basis: 市场监管组织事故调查}\n"
+                          "  - {id: poisoning-at-school, when: {category: food.poisoning,"
+                          " setting: school}, lead: jyj, co: [scjgj], priority: 250,"
+                          " basis: 教育局妥善做好校园食品安全事故应急处置}\n"
+                          "  - {id: canteen, when: {category: food.school_canteen}, lead: jyj,"
+                          " co: [scjgj], priority: 100, basis: 学校食堂}\n"
+                          "  - {id: canteen-report, when: {category: food.school_canteen,"
+                          " type: 举报}, lead: scjgj, co: [jyj], priority: 150, basis: 执法}\n"
+                          "  - {id: property-local, when: {category: housing.property},"
+                          " lead: \"@region\", priority: 100, basis: 属地}\n"
+                          "  - {id: property-fallback, when: {category: housing.property},"
+                          " lead: zjj, priority: 50, basis: 住建}\n");
+    sq_matrix_t *matrix = s_matrix_load(&fixture);
+    sq_route_decision_t decision;
+
+    //  The setting picks the rule for where it happened.
+    sq_route_query_t query = {"food.poisoning", SQ_TYPE_HELP, "hexi", "web", "school", 0};
+    s_expect_route(matrix, &query, NULL, 0, "jyj", "poisoning-at-school", "scjgj", &decision);
+    query.setting = "care_home";
+    s_expect_route(matrix, &query, NULL, 0, "scjgj", "poisoning", "", &decision);
+    //  A setting the classifier is unsure of: the category's default rule, not triage.
+    query = (sq_route_query_t){"food.poisoning", SQ_TYPE_HELP, "hexi", "web", "school",
+                               SQ_ROUTE_UNSURE_SETTING};
+    s_expect_route(matrix, &query, NULL, 0, "scjgj", "poisoning", "", &decision);
+    ck_assert_ptr_nonnull(strstr(decision.reason, "passed over rule poisoning-at-school: it asks "
+                                                  "setting=school, which the classifier is "
+                                                  "unsure of"));
+
+    //  Likewise a type: a report goes to enforcement only when the type is sure.
+    query = (sq_route_query_t){"food.school_canteen", SQ_TYPE_REPORT, "hexi", "web", NULL, 0};
+    s_expect_route(matrix, &query, NULL, 0, "scjgj", "canteen-report", "jyj", &decision);
+    query.unsure = SQ_ROUTE_UNSURE_TYPE;
+    s_expect_route(matrix, &query, NULL, 0, "jyj", "canteen", "scjgj", &decision);
+
+    //  A rule that leads "@region" without a region gives way to the next rule.
+    query = (sq_route_query_t){"housing.property", SQ_TYPE_COMPLAINT, NULL, "web", NULL, 0};
+    s_expect_route(matrix, &query, NULL, 0, "zjj", "property-fallback", "", &decision);
+    ck_assert_ptr_nonnull(strstr(decision.reason, "passed over rule property-local: it leads "
+                                                  "@region and the region is unknown"));
+    query.region = "chengdong";
+    s_expect_route(matrix, &query, NULL, 0, "chengdong", "property-local", "", &decision);
+
+    //  The lead of a category's default rule.
+    ck_assert_str_eq(sq_matrix_category_lead(matrix, "food.poisoning"), "scjgj");
+    ck_assert_str_eq(sq_matrix_category_lead(matrix, "housing.property"), "@region");
+    ck_assert_ptr_null(sq_matrix_category_lead(matrix, "food.restaurant"));
+
+    //  A setting the catalogue does not know is refused.
+    s_expect_matrix_error(&fixture, "rules:\n  - {id: a, when: {setting: moon}, lead: zjj,"
+                                    " basis: x}\n",
+                          "2: rules[0].when.setting: unknown setting \"moon\" (settings are "
+                          "listed in categories.yaml)");
+    sq_matrix_destroy(&matrix);
     s_fixture_remove(&fixture);
 }
 END_TEST
@@ -598,7 +745,7 @@ START_TEST(shipped_matrix_and_rules_load)
         for (int type = SQ_TYPE_NONE; type < SQ_TYPE_COUNT; type++)
             for (size_t r = 0; r <= sq_catalog_region_count(catalog); r++) {
                 sq_route_query_t query = {sq_catalog_category_at(catalog, c)->id,
-                                          (sq_type_t) type, NULL, "hotline12345"};
+                                          (sq_type_t) type, NULL, "hotline12345", NULL, 0};
                 if (r < sq_catalog_region_count(catalog))
                     query.region = sq_catalog_region_at(catalog, r)->id;
                 sq_route_decision_t decision;
@@ -625,6 +772,8 @@ Suite *test_matrix_suite(void)
     tcase_add_test(tc, rules_force_the_highest_match);
     tcase_add_test(tc, rules_veto_each_label_once);
     tcase_add_test(tc, rules_mistakes_name_file_line_and_rule);
+    tcase_add_test(tc, cues_weigh_in_and_settings_are_found);
+    tcase_add_test(tc, settings_and_unsure_labels_choose_the_rule);
     tcase_add_test(tc, shipped_matrix_and_rules_load);
     suite_add_tcase(suite, tc);
     return suite;

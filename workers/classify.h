@@ -1,19 +1,34 @@
-/*  classify: the suqiu.classify service: category, type, urgency and region of a complaint.
+/*  classify: the suqiu.classify service: category, type, urgency, setting and region of a
+    complaint, and whether it repeats an earlier report.
 
     Request frames: VERB NUMBER ("new" from intake, "sweep" from the sweeper).  For a
-    complaint in 'received' it decides
-        category  the category model, unless a rule in classify_rules.yaml forces one; vetoed
-                  labels are passed over; below classify.min_confidence_percent the complaint
-                  is marked unsure and routing sends it to the dispatch desk
-        type      投诉 举报 咨询 求助 建议 表扬, likewise with its own model and rules
-        urgency   紧急 一般, likewise
+    complaint in 'received' it reads the title and content with traditional characters as
+    simplified ones (sq_hanzi) and decides
+        category  a rule in classify_rules.yaml that forces one, else the category model's
+                  probabilities weighed with the rules' cues (vetoed labels passed over)
+        type      投诉 举报 咨询 求助 建议 表扬, likewise with its own model and rules: the
+                  cues encode the procedure's test (who was harmed, what is asked for)
+        urgency   紧急 一般, likewise: 紧急 needs harm going on or about to happen
+        setting   where the matter happens when that changes the lead (school, care home
+                  ...), by the setting rules alone
         region    the township or street, from the region field, address, title or content
-    and records them with their reasons (rule id, or the model's top scores) in one
-    transaction, which also merges the complaint into an earlier report of the same incident
-    (same region or phone, SimHash of the text within classify.duplicate_max_distance bits,
-    within classify.duplicate_window_hours).  Then it hands the complaint to suqiu.route.
-    Reply frames: "200" {"number", "outcome": classified|merged|skipped, ...decision} or
-    "400"/"404"/"503" {"error"}.  A complaint no longer in 'received' is skipped.
+    A label the operator chose (the envelope's extra.operator) is kept, with what the
+    classifier would have said and whether it disagrees.  Then: is it sure enough to
+    dispatch?  Each category's probability goes to the lead the matrix would give it; when
+    the best lead's share is below classify.min_confidence_percent the complaint is marked
+    unsure and routing sends it to the dispatch desk; when the best lead is not the likeliest
+    category's, the likeliest category of the best lead is taken.  A type below that
+    threshold is recorded as unsure, so that routing passes over rules that ask for it.
+    Repeat reports: the earlier complaints of the same phone, or of the same category and
+    region, within classify.duplicate_window_hours, are compared by their terms (sq_repeat);
+    one at least classify.repeat_merge_percent alike, of the same place, category and
+    setting, or nearly identical (SimHash within classify.duplicate_max_distance bits), is
+    merged into (并单); one at least classify.repeat_suggest_percent alike is suggested to
+    the dispatch desk (a repeat_suggested event) and the complaint goes on.  Everything is
+    recorded with its reasons in one transaction; then it hands the complaint to
+    suqiu.route.  Reply frames: "200" {"number", "outcome": classified|merged|skipped,
+    ...decision} or "400"/"404"/"503" {"error"}.  A complaint no longer in 'received' is
+    skipped.
 */
 #ifndef CLASSIFY_H
 #define CLASSIFY_H
@@ -24,6 +39,7 @@
 #include "sq_db.h"
 #include "sq_gazetteer.h"
 #include "sq_handoff.h"
+#include "sq_matrix.h"
 #include "sq_rules.h"
 #include "sq_textclass.h"
 
@@ -39,12 +55,15 @@ typedef struct {
     const sq_catalog_t *catalog;
     const sq_gazetteer_t *gazetteer;
     const sq_rules_t *rules;
+    const sq_matrix_t *matrix;          //  may be NULL: then the category's own confidence
     const sq_textclass_t *models[CLASSIFY_TARGETS];
     sq_handoff_t *handoff;              //  may be NULL
     int min_confidence_percent;
     int duplicate_window_hours;         //  0: no merging
     int duplicate_max_distance;
     int duplicate_shingle;
+    int repeat_merge_percent;           //  terms this alike (and same place): merged
+    int repeat_suggest_percent;         //  this alike: suggested to the desk
 } classify_setup_t;
 
 typedef struct _classify_t classify_t;

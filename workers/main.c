@@ -22,7 +22,7 @@
 #include "sweeper.h"
 
 #define S_ANSWER_SESSIONS 4    //  sessions for each service that answers one at a time
-#define S_STATEMENTS_MAX 32
+#define S_STATEMENTS_MAX 64
 
 //  The city's knowledge that classify and route work with.
 typedef struct {
@@ -297,11 +297,14 @@ static int s_setup(s_worker_t *self)
             .catalog = self->knowledge.catalog,
             .gazetteer = self->knowledge.gazetteer,
             .rules = self->knowledge.rules,
+            .matrix = self->knowledge.matrix,
             .handoff = self->handoff,
             .min_confidence_percent = config->classify_min_confidence_percent,
             .duplicate_window_hours = config->classify_duplicate_window_hours,
             .duplicate_max_distance = config->classify_duplicate_max_distance,
             .duplicate_shingle = config->classify_duplicate_shingle,
+            .repeat_merge_percent = config->classify_repeat_merge_percent,
+            .repeat_suggest_percent = config->classify_repeat_suggest_percent,
         };
         for (int target = 0; target < CLASSIFY_TARGETS; target++)
             setup.models[target] = self->knowledge.models[target];

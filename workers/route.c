@@ -15,7 +15,7 @@
 const sq_db_statement_t route_statements[] = {
     {"route_read",
      "SELECT id, state, channel, category, complaint_type, region, low_confidence, returned_by,"
-     " urgency, received_epoch FROM complaint_for_route($1)"},
+     " urgency, received_epoch, setting, decision::text FROM complaint_to_route($1)"},
     //  The decision and the deadlines in one statement, so in one transaction.
     {"route_assign",
      "SELECT CASE WHEN complaint_assign($1::bigint, $2, $3::text[], $4, $5::jsonb)"
@@ -111,6 +111,19 @@ static zmsg_t *s_route(route_t *self, const char *number, PGresult *row)
     };
     if (!PQgetisnull(row, 0, 4))
         sq_type_parse(PQgetvalue(row, 0, 4), &query.type);
+    query.setting = PQgetisnull(row, 0, 10) ? NULL : PQgetvalue(row, 0, 10);
+    //  The labels the classifier was unsure of: rules that ask for them are passed over.
+    json_t *classified = PQgetisnull(row, 0, 11) ? NULL : json_loads(PQgetvalue(row, 0, 11), 0, NULL);
+    size_t index;
+    json_t *label;
+    json_array_foreach(json_object_get(classified, "unsure"), index, label)
+    {
+        if (streq(json_string_value(label) ? json_string_value(label) : "", "type"))
+            query.unsure |= SQ_ROUTE_UNSURE_TYPE;
+        else if (streq(json_string_value(label) ? json_string_value(label) : "", "setting"))
+            query.unsure |= SQ_ROUTE_UNSURE_SETTING;
+    }
+    json_decref(classified);
     bool unsure = PQgetvalue(row, 0, 6)[0] == 't';
     char *returned_text = strdup(PQgetvalue(row, 0, 7));
     char *returned[S_RETURNED_MAX];

@@ -1,8 +1,10 @@
 /*  route: the suqiu.route service, who leads a classified complaint and who cooperates.
 
     Request frames: VERB NUMBER ("new" from classify, "sweep" from the sweeper).  For a
-    complaint in 'classified' it asks the routing matrix (config/matrix.yaml), leaving out
-    the departments that returned it, and records the decision with its reason:
+    complaint in 'classified' it asks the routing matrix (config/matrix.yaml) with its
+    category, type, region, channel and setting, leaving out the departments that returned
+    it and passing over rules that ask for a label the classifier was unsure of (its
+    classification event lists them), and records the decision with its reason:
     'dispatched' to the lead and co-handlers, or 'triage' (the dispatch desk decides by
     hand) when the classifier was unsure, no rule covers it, or every candidate returned it.
     Reply frames: "200" {"number", "outcome": dispatched|triage|skipped, "lead", "co",

@@ -33,8 +33,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PGSOCK = os.path.join(ROOT, "var", "pgsock")
 PGUSER = "suqiu"
 SQL_DIR = os.path.join(ROOT, "sql")
-DEFAULT_PORTS = {5555, 5556, 8081}
-PROGRAMS = ("suqiu-broker", "suqiu-worker", "suqiu-hotline", "suqiuctl")
+DEFAULT_PORTS = {5555, 5556, 8080, 8081, 8090}
+PROGRAMS = ("suqiu-broker", "suqiu-worker", "suqiu-hotline", "suqiu-web", "suqiu-desk", "suqiuctl")
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                    "ThreadSanitizer", "AddressSanitizer:DEADLYSIGNAL")
 
@@ -333,6 +333,13 @@ BASE_CONFIG = {
     "classify": {"model_dir": os.path.join(RUN_DIR, "models"), "min_confidence_percent": 40,
                  "duplicate_window_hours": 72, "duplicate_max_distance": 12,
                  "duplicate_shingle": 2},
+    "web": {"address": "127.0.0.1", "port": None, "threads": 8, "broker_timeout_ms": 1000,
+            "broker_retries": 2, "api_keys": "dev-open311-key", "secret": "",
+            "submissions_per_minute": 1000, "lookups_per_minute": 1000,
+            "pages_dir": os.path.join(ROOT, "adapters", "web", "pages")},
+    "desk": {"address": "127.0.0.1", "port": None, "threads": 8, "conninfo": None,
+             "static_dir": os.path.join(ROOT, "adapters", "desk", "static"),
+             "logins_per_minute": 1000, "lockout_minutes": 15},
     "spool": {"dir": None, "replay_ms": 200},
     "limits": {"title_max_chars": 200, "content_max_chars": 4000, "field_max_chars": 500},
     "log": {"level": "info"},
@@ -371,15 +378,19 @@ class Hub:
     sections of keys that replace the test defaults (heartbeat 250 ms, liveness 3, hotline
     timeout 1000 ms x 3, sweep every 200 ms, stale after 1 s)."""
 
-    def __init__(self, workers=1, overrides=None, name=None):
+    def __init__(self, workers=1, overrides=None, name=None, web=False, desk=False):
         self.n = next(_hub_numbers)
         self.name = name or "hub%d" % self.n
         self.database = "suqiu_e2e_%d_%d" % (os.getpid(), self.n)
         self.initial_workers = workers
         self.dir = os.path.join(RUN_DIR, "%02d-%s" % (self.n, self.name))
         self.config_path = os.path.join(self.dir, "hub.yaml")
-        client_port, worker_port, http_port = free_ports(3)
+        client_port, worker_port, http_port, web_port, desk_port = free_ports(5)
         self.http_port = http_port
+        self.web_port = web_port
+        self.desk_port = desk_port
+        self.with_web = web
+        self.with_desk = desk
         self.client_endpoint = "tcp://127.0.0.1:%d" % client_port
         self.worker_endpoint = "tcp://127.0.0.1:%d" % worker_port
         self.config = json.loads(json.dumps(BASE_CONFIG))
@@ -388,6 +399,9 @@ class Hub:
         self.config["broker"]["client_endpoint"] = self.client_endpoint
         self.config["broker"]["worker_endpoint"] = self.worker_endpoint
         self.config["hotline"]["port"] = http_port
+        self.config["web"]["port"] = web_port
+        self.config["desk"]["port"] = desk_port
+        self.config["desk"]["conninfo"] = "host=%s user=suqiu_desk dbname=%s" % (PGSOCK, self.database)
         self.spool_dir = os.path.join(self.dir, "spool")
         self.config["spool"]["dir"] = self.spool_dir
         for section, keys in (overrides or {}).items():
@@ -395,6 +409,8 @@ class Hub:
         self.broker = None
         self.workers = []          # Popen, or None once killed and reaped
         self.hotline = None
+        self.web = None
+        self.desk = None
         self.retired = []          # processes killed by a test, kept to reap
         self._log_counts = {}
         self._created_db = False
@@ -429,6 +445,10 @@ class Hub:
             for _ in range(self.initial_workers):
                 self.start_worker()
             self.start_hotline()
+            if self.with_web:
+                self.start_web()
+            if self.with_desk:
+                self.start_desk()
             self.wait_healthy(health_timeout)
         except BaseException:
             self.stop()
@@ -484,6 +504,24 @@ class Hub:
         self.hotline = self._spawn("hotline", "suqiu-hotline", wrapper)
         return self.hotline
 
+    def start_web(self, wrapper=()):
+        """Start the web door (Open311 and the form) on self.web_port."""
+        self.web = self._spawn("web", "suqiu-web", wrapper)
+        return self.web
+
+    def start_desk(self):
+        """Start the staff desks on self.desk_port."""
+        self.desk = self._spawn("desk", "suqiu-desk")
+        return self.desk
+
+    def kill_web(self, sig=signal.SIGKILL):
+        p = self.web
+        p.send_signal(sig)
+        p.wait(10)
+        self.retired.append(p)
+        self.web = None
+        return p.returncode
+
     def kill_hotline(self, sig=signal.SIGKILL):
         p = self.hotline
         p.send_signal(sig)
@@ -493,13 +531,14 @@ class Hub:
         return p.returncode
 
     def processes(self):
-        return [p for p in [self.hotline] + self.workers + [self.broker] + self.retired
+        return [p for p in [self.desk, self.web, self.hotline] + self.workers + [self.broker] + self.retired
                 if p is not None]
 
     def check_alive(self):
         """Raise HubError naming any hub process that has exited."""
         dead = []
-        for label, p in [("hotline", self.hotline), ("broker", self.broker)] + [
+        for label, p in [("hotline", self.hotline), ("web", self.web), ("desk", self.desk),
+                         ("broker", self.broker)] + [
                 ("worker-%d" % i, w) for i, w in enumerate(self.workers)]:
             if p is not None and p.poll() is not None:
                 dead.append("%s (exit %s)" % (label, p.returncode))
@@ -513,7 +552,11 @@ class Hub:
             self.check_alive()
             try:
                 last = self.get("/v1/health", timeout=5)
-                if last[0] == 200:
+                web_up = self.web is None or http_request(
+                    self.web_port, "GET", "/open311/v2/services.json", timeout=5).status == 200
+                desk_up = self.desk is None or http_request(
+                    self.desk_port, "GET", "/api/session", timeout=5).status == 401
+                if last[0] == 200 and web_up and desk_up:
                     return time.monotonic() - (deadline - timeout)
             except OSError as error:
                 last = error
@@ -528,7 +571,7 @@ class Hub:
             return
         self._stopped = True
         try:
-            terminate([self.hotline])
+            terminate([self.desk, self.web, self.hotline])
             terminate(self.workers)
             terminate([self.broker] + self.retired)
         finally:

@@ -1,5 +1,5 @@
-"""A short `make chaos` (ops/chaos.py): half a minute of work orders through the hotline while
-the broker, the workers, the hotline and PostgreSQL are killed with SIGKILL at random moments
+"""A short `make chaos` (ops/chaos.py): half a minute of work orders through the hotline and the
+web door while the broker, the workers, both adapters and PostgreSQL are killed with SIGKILL at random moments
 and the supervisor brings each back.  Nothing acknowledged may be lost or duplicated, every
 order must be answered in the end, and every killed process must come back by itself.
 """
@@ -20,7 +20,7 @@ class ChaosTest(unittest.TestCase):
     def test_half_a_minute_of_kills_loses_nothing(self):
         home = os.path.join(harness.ROOT, "var", "e2e-chaos-%d" % os.getpid())
         env = dict(os.environ, CHAOS_HOME=home, CHAOS_SECONDS="30", CHAOS_RATE="100",
-                   CHAOS_KILL_EVERY="3")
+                   CHAOS_KILL_EVERY="2.5")
         try:
             result = subprocess.run(["/usr/bin/python3", os.path.join(harness.ROOT, "ops", "chaos.py")],
                                     env=env, capture_output=True, text=True, timeout=600)
@@ -39,7 +39,7 @@ class ChaosTest(unittest.TestCase):
         self.assertEqual(committed, submitted, report)
         kills = dict((k, int(n)) for k, n in (part.split(":") for part in match.group(7).split(",")))
         self.assertGreaterEqual(sum(kills.values()), 6, report)
-        for kind in ("broker", "worker", "hotline", "postgres"):
+        for kind in ("broker", "worker", "hotline", "web", "postgres"):
             self.assertGreaterEqual(kills.get(kind, 0), 1, report)
         self.assertNotEqual(match.group(8), "never", report)
         self.assertLess(float(match.group(8).rstrip("s")), 30.0, report)

@@ -127,7 +127,7 @@ class RoutingTests(unittest.TestCase):
         self.assertEqual(order["duplicate_of"], first)
         merged = self.event(order, "merged")
         self.assertEqual(merged["detail"]["master"], first)
-        self.assertLessEqual(merged["detail"]["simhash_distance"], 12)
+        self.assertGreaterEqual(merged["detail"]["similarity"], 0.4)
         # A different incident from the same caller is not merged.
         other = self.post(phone="13700000002", address="乐清市乐成街道人民路66号",
                           title="人民路路灯不亮", content="人民路66号门口的路灯坏了一个月了，晚上很黑。")
