@@ -433,13 +433,20 @@ class SweeperPaceTest(unittest.TestCase):
         worker.start()
         try:
             self.assertIsNotNone(worker.wait_for(lambda body: True, 20), "nothing handed on")
+
+            def handed():
+                return sum(int(n) for n in re.findall(r"sweeper handed (\d+) stale complaints",
+                                                      hub.log_text("worker-0")))
+
+            deadline = time.monotonic() + 20   # the pass that handed them on logs at its end
+            while handed() == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
             # Many passes while the one request the worker holds is not answered.
-            handed = []
+            counts = []
             for _ in range(20):
                 time.sleep(0.1)
-                handed.append(sum(int(n) for n in re.findall(
-                    r"sweeper handed (\d+) stale complaints", hub.log_text("worker-0"))))
-            self.assertEqual(set(handed), {2000}, handed)
+                counts.append(handed())
+            self.assertEqual(set(counts), {2000}, counts)
             release.set()
             deadline = time.monotonic() + 60
             seen = set()
