@@ -57,5 +57,7 @@ int ctl_train_history(const sq_config_t *config, int argc, char *argv[]);
 
 //  Parse one --param KEY=VALUE of verb into options.  Returns 0, or -1 after saying why.
 int ctl_param(const char *verb, const char *text, sq_textclass_options_t *options);
+//  import (work orders) and import-calls (call records): argv[0] says which.
+int ctl_import(const sq_config_t *config, int argc, char *argv[]);
 
 #endif

@@ -53,14 +53,21 @@ static void s_usage(FILE *out)
             "  resume NUMBER [--note TEXT]       start it again; the deadlines move by the pause\n"
             "  overdue [--department ID]         every overdue stage of an open complaint\n"
             "  stats --from DATE --to DATE [--by department|category|region|line] [--csv]\n"
-            "                                    received, responded, closed on time, overdue,\n"
-            "                                    working time to sign-for and close (README: Measures)\n"
+            "        [--calls] [--daily]         received, responded, closed on time, overdue,\n"
+            "                                    working time to sign-for and close (README: Measures),\n"
+            "                                    and the hotlines' answer rate (接通率) per line\n"
             "  user add|passwd|list|disable|enable   the people of the desks: suqiuctl user add LOGIN\n"
             "                                    --name NAME --role admin|operator|supervisor|\n"
             "                                    department [--department ID]; the password is\n"
             "                                    asked, or read from standard input\n"
             "  spool                             what waits in each adapter's spool: how many, since\n"
             "                                    when, the owner, the last error of its replay\n"
+            "  import FILE [--batch N]           work orders exported from the hotline platform\n"
+            "                                    (CSV, JSON array or JSON Lines), checked and\n"
+            "                                    committed as the API does; twice imports nothing\n"
+            "                                    twice (suqiuctl import --help)\n"
+            "  import-calls FILE [--batch N]     the telephone queue's call records, for the\n"
+            "                                    answer rate (suqiuctl import-calls --help)\n"
             "  catalog                           check the city's catalogue, matrix and rules\n"
             "  calendar add TIME DURATION        when a time limit ends: DURATION is Nwd (working\n"
             "                                    days), Nwh (working hours) or Nh, e.g.\n"
@@ -167,6 +174,8 @@ int main(int argc, char *argv[])
         rc = ctl_user(config, verb_argc, verb_argv);
     else if (strcmp(verb, "spool") == 0)
         rc = ctl_spool(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "import") == 0 || strcmp(verb, "import-calls") == 0)
+        rc = ctl_import(config, verb_argc, verb_argv);
     else if (strcmp(verb, "catalog") == 0)
         rc = ctl_catalog(config, verb_argc, verb_argv);
     else if (strcmp(verb, "migrate") == 0)

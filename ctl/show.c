@@ -65,6 +65,13 @@ static void s_print_complaint(json_t *complaint)
     printf("caller      %s, phone %s\n", s_text(complaint, "caller_name"), s_text(complaint, "phone"));
     printf("address     %s\n", s_text(complaint, "address"));
     printf("region      %s\n", s_text(complaint, "region"));
+    json_t *respondent = json_object_get(complaint, "respondent");
+    if (respondent) {
+        printf("respondent  %s, %s", s_text(respondent, "name"), s_text(respondent, "address"));
+        if (json_object_get(respondent, "credit_code"))
+            printf(" (credit code %s)", s_text(respondent, "credit_code"));
+        printf("\n");
+    }
     printf("title       %s\n", s_text(complaint, "title"));
     printf("content\n");
     const char *content = s_text(complaint, "content");

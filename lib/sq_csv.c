@@ -23,6 +23,8 @@ typedef struct {
     char **fields;
     size_t count;
     size_t line;          //  where the record starts
+    size_t dropped;       //  fields past the header's count (a bad record)
+    char problem[160];    //  why the record is bad, or ""
 } s_record_t;
 
 struct _sq_csv_t {
@@ -32,6 +34,7 @@ struct _sq_csv_t {
     bool parser_ready;
     char chunk[S_CHUNK];
     size_t chunk_at, chunk_size;
+    size_t offset;        //  bytes read from the file
     bool at_end;          //  the file is read and the parser finished
     size_t line;          //  the line being fed
     size_t record_line;   //  where the record being parsed started; 0 between records
@@ -43,6 +46,7 @@ struct _sq_csv_t {
     size_t ready_head, ready_count, ready_alloc;
     s_record_t current;
     bool has_header;
+    bool go_on;           //  bad records are returned as such, not the end of reading
     char error[512];
 };
 
@@ -104,7 +108,15 @@ static void s_on_field(void *data, size_t length, void *context)
         length = 0;
     size_t newlines = s_newlines(text, length);
     size_t bad = sq_utf8_bad_offset(text, length);
-    if (bad < length) {
+    if (bad < length && self->go_on) {
+        if (!*self->building.problem)
+            snprintf(self->building.problem, sizeof self->building.problem,
+                     "%s (byte 0x%02X in field %zu)", text[bad] ? "not UTF-8" : "a NUL byte",
+                     (unsigned char) text[bad], self->building.count + self->building.dropped + 1);
+        text = "";
+        length = 0;
+    }
+    else if (bad < length) {
         size_t line = self->line - s_newlines(text + bad, length - bad);
         s_fail(self, line, "%s (byte 0x%02X in field %zu)",
                text[bad] ? "not UTF-8" : "a NUL byte", (unsigned char) text[bad],
@@ -116,6 +128,11 @@ static void s_on_field(void *data, size_t length, void *context)
         return;
     }
     size_t limit = self->has_header ? self->column_count : SQ_CSV_COLUMN_MAX;
+    if (self->building.count == limit && self->go_on && self->has_header) {
+        self->building.dropped++;
+        self->building_newlines += newlines;
+        return;
+    }
     if (self->building.count == limit) {
         s_fail(self, self->line - self->building_newlines - newlines,
                "more than %zu fields%s", limit, self->has_header ? ", as in the header" : "");
@@ -153,7 +170,11 @@ static void s_on_record(int terminator, void *context)
         s_record_clear(&record);
         return;
     }
-    if (self->has_header && record.count != self->column_count) {
+    size_t fields = record.count + record.dropped;
+    if (self->has_header && fields != self->column_count && self->go_on)
+        snprintf(record.problem, sizeof record.problem, "%zu field%s, the header has %zu",
+                 fields, fields == 1 ? "" : "s", self->column_count);
+    else if (self->has_header && record.count != self->column_count) {
         s_fail(self, record.line, "%zu field%s, the header has %zu", record.count,
                record.count == 1 ? "" : "s", self->column_count);
         s_record_clear(&record);
@@ -187,6 +208,7 @@ static void s_fill(sq_csv_t *self)
         if (self->chunk_at == self->chunk_size) {
             self->chunk_size = fread(self->chunk, 1, S_CHUNK, self->file);
             self->chunk_at = 0;
+            self->offset += self->chunk_size;
             if (self->chunk_size == 0) {
                 if (ferror(self->file))
                     s_fail(self, self->line, "cannot read: %s", strerror(errno));
@@ -279,7 +301,17 @@ int sq_csv_next(sq_csv_t *self)
     if (!self->ready_count)
         return 0;
     s_take_ready(self);
-    return 1;
+    return *self->current.problem ? SQ_CSV_BAD_RECORD : 1;
+}
+
+void sq_csv_go_on_after_bad_records(sq_csv_t *self)
+{
+    self->go_on = true;
+}
+
+const char *sq_csv_record_problem(const sq_csv_t *self)
+{
+    return self->current.problem;
 }
 
 const char *sq_csv_field(const sq_csv_t *self, const char *column)
@@ -298,9 +330,29 @@ bool sq_csv_has_column(const sq_csv_t *self, const char *column)
     return false;
 }
 
+size_t sq_csv_column_count(const sq_csv_t *self)
+{
+    return self->column_count;
+}
+
+const char *sq_csv_column(const sq_csv_t *self, size_t index)
+{
+    return index < self->column_count ? self->columns[index] : NULL;
+}
+
+const char *sq_csv_field_at(const sq_csv_t *self, size_t index)
+{
+    return index < self->current.count ? self->current.fields[index] : NULL;
+}
+
 size_t sq_csv_line(const sq_csv_t *self)
 {
     return self->current.line;
+}
+
+size_t sq_csv_offset(const sq_csv_t *self)
+{
+    return self->offset;
 }
 
 const char *sq_csv_error(const sq_csv_t *self)

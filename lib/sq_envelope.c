@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "sq_catalog.h"
+#include "sq_credit.h"
 #include "sq_date.h"
 
 static const char *s_channels[] = {"hotline12345", "hotline12315", "web", "wechat", "email"};
@@ -19,6 +20,7 @@ typedef enum {
     S_TIME,      //  ISO-8601 with zone
     S_CHANNEL,   //  one of s_channels
     S_OBJECT,    //  a JSON object
+    S_CREDIT,    //  a unified social credit code (sq_credit)
 } s_kind_t;
 
 typedef enum { S_LIMIT_NONE, S_LIMIT_TITLE, S_LIMIT_CONTENT, S_LIMIT_FIELD } s_limit_t;
@@ -42,6 +44,9 @@ static const s_field_t s_fields[] = {
     {"region", S_LINE, false, S_LIMIT_FIELD},
     {"operator_id", S_ID, false, S_LIMIT_NONE},
     {"extra", S_OBJECT, false, S_LIMIT_NONE},
+    {"respondent_name", S_LINE, false, S_LIMIT_FIELD},
+    {"respondent_address", S_LINE, false, S_LIMIT_FIELD},
+    {"respondent_credit_code", S_CREDIT, false, S_LIMIT_NONE},
 };
 #define S_FIELD_COUNT (sizeof s_fields / sizeof s_fields[0])
 #define S_ID_MAX 128
@@ -238,6 +243,10 @@ static int s_check_field(const s_field_t *field, json_t *value, const sq_limits_
                    ? 0
                    : s_fail(error, field->name,
                             "must be one of hotline12345, hotline12315, web, wechat, email");
+    case S_CREDIT: {
+        const char *problem = sq_credit_code_problem(text);
+        return problem ? s_fail(error, field->name, problem) : 0;
+    }
     case S_TIME:
         if (sq_time_parse(text, &when))
             return s_fail(error, field->name,
@@ -280,7 +289,35 @@ int sq_envelope_check(json_t *envelope, const sq_limits_t *limits, sq_field_erro
 static const char *s_hotline_keys[] = {"line",    "external_id", "caller_name", "phone",
                                        "address", "region",      "title",       "content",
                                        "operator_id", "received_at", "type",   "urgency",
-                                       "category"};
+                                       "category",    "respondent_name",    "respondent_address",
+                                       "respondent_credit_code"};
+
+bool sq_envelope_hotline_key(const char *key)
+{
+    for (size_t i = 0; i < sizeof s_hotline_keys / sizeof s_hotline_keys[0]; i++)
+        if (strcmp(key, s_hotline_keys[i]) == 0)
+            return true;
+    return false;
+}
+
+//  The keys a hotline work order must have; every other one may be sent empty.
+static const char *s_hotline_required[] = {"line",    "external_id", "title",
+                                           "content", "operator_id", "received_at"};
+
+//  An optional key sent as "" (or only spaces), as platforms' exports do for what they do
+//  not know, counts as absent.
+static bool s_absent_optional(const char *key, json_t *value)
+{
+    if (!json_is_string(value) || strlen(json_string_value(value)) != json_string_length(value))
+        return false;
+    for (const char *c = json_string_value(value); *c; c++)
+        if (!isspace((unsigned char) *c))
+            return false;
+    for (size_t i = 0; i < sizeof s_hotline_required / sizeof s_hotline_required[0]; i++)
+        if (strcmp(key, s_hotline_required[i]) == 0)
+            return false;
+    return true;
+}
 
 json_t *sq_envelope_from_hotline(const char *body, size_t length, const sq_limits_t *limits,
                                  sq_field_error_t *error)
@@ -294,8 +331,15 @@ json_t *sq_envelope_from_hotline(const char *body, size_t length, const sq_limit
         s_fail(error, "", message);
         return NULL;
     }
+    json_t *envelope = sq_envelope_from_hotline_order(order, limits, error);
+    json_decref(order);
+    return envelope;
+}
+
+json_t *sq_envelope_from_hotline_order(json_t *order, const sq_limits_t *limits,
+                                       sq_field_error_t *error)
+{
     if (!json_is_object(order)) {
-        json_decref(order);
         s_fail(error, "", "the body must be a JSON object");
         return NULL;
     }
@@ -304,13 +348,12 @@ json_t *sq_envelope_from_hotline(const char *body, size_t length, const sq_limit
     json_t *value;
     json_object_foreach(order, key, value)
     {
-        bool known = false;
-        for (size_t i = 0; i < sizeof s_hotline_keys / sizeof s_hotline_keys[0] && !known; i++)
-            known = strcmp(key, s_hotline_keys[i]) == 0;
-        if (!known) {
+        if (!sq_envelope_hotline_key(key)) {
             s_fail(error, key, "is not a known field");
             goto fail;
         }
+        if (s_absent_optional(key, value))
+            continue;
         if (strcmp(key, "line") == 0) {
             const char *line = json_is_string(value) ? json_string_value(value) : "";
             json_int_t number = json_is_integer(value) ? json_integer_value(value) : 0;
@@ -348,10 +391,8 @@ json_t *sq_envelope_from_hotline(const char *body, size_t length, const sq_limit
     }
     if (sq_envelope_check(envelope, limits, error))
         goto fail;
-    json_decref(order);
     return envelope;
 fail:
-    json_decref(order);
     json_decref(envelope);
     return NULL;
 }

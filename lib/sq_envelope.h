@@ -7,6 +7,11 @@
         title         one line                                             (required)
         content       text, newlines allowed                               (required)
         caller_name, phone, address, region, operator_id                   (optional)
+        respondent_name, respondent_address  the business complained about  (optional)
+                      (被投诉人/被举报人: 12315 orders carry it; their region is where
+                      the business is)
+        respondent_credit_code  its unified social credit code, checked by
+                      GB 32100-2015 (sq_credit)                            (optional)
         extra         an object of channel-specific fields                 (optional)
                       extra.operator: the labels an operator (hotline, desk) chose,
                       {"type", "urgency", "category"}, each optional: a type 投诉 举报 咨询
@@ -45,10 +50,20 @@ int sq_envelope_check(json_t *envelope, const sq_limits_t *limits, sq_field_erro
 //  Parse a hotline work order (the body of POST /v1/workorders, untrusted bytes) and turn it
 //  into an envelope: "line" 12345|12315 becomes channel hotline12345|hotline12315, and
 //  operator_id is required; the optional "type", "urgency" and "category" the operator chose
-//  become extra.operator.  Unknown keys are refused.  Returns a new envelope (the caller's:
-//  json_decref) or NULL with error filled.
+//  become extra.operator.  Unknown keys are refused.  An optional key whose value is ""
+//  (or only spaces) counts as absent, as exports send what they do not know; a required
+//  one sent empty is refused.  Returns a new envelope (the caller's: json_decref) or NULL
+//  with error filled.
 json_t *sq_envelope_from_hotline(const char *body, size_t length, const sq_limits_t *limits,
                                  sq_field_error_t *error);
+
+//  The same for a work order already parsed (borrowed, not changed): a row of an import.
+json_t *sq_envelope_from_hotline_order(json_t *order, const sq_limits_t *limits,
+                                       sq_field_error_t *error);
+
+//  True when key is a key of a hotline work order (line, external_id, ...): an import
+//  checks a file's columns with it before it reads a row.
+bool sq_envelope_hotline_key(const char *key);
 
 //  True when channel is one of the five channel names.
 bool sq_channel_known(const char *channel);

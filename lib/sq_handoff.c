@@ -35,6 +35,9 @@ sq_handoff_t *sq_handoff_new(const char *broker_endpoint)
     zsock_set_sndtimeo(self->socket, 0);
     //  On close, give hand-offs already sent a moment to leave (a short-lived suqiuctl).
     zsock_set_linger(self->socket, S_LINGER_MS);
+    //  The replies are to what we sent and wait for the next drain: a full pipe would make
+    //  the broker drop them, and a sender that counts them (the sweeper) would lose count.
+    zsock_set_rcvhwm(self->socket, 0);
     return self;
 }
 
@@ -90,10 +93,13 @@ int sq_handoff_send(sq_handoff_t *self, const char *service, const char *verb, c
     return 1;
 }
 
-void sq_handoff_drain(sq_handoff_t *self)
+size_t sq_handoff_drain(sq_handoff_t *self)
 {
+    size_t count = 0;
     while (zsock_events(self->socket) & ZMQ_POLLIN) {
         zmsg_t *reply = zmsg_recv(self->socket);
         zmsg_destroy(&reply);
+        count++;
     }
+    return count;
 }

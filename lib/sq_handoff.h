@@ -11,6 +11,7 @@
 #define SQ_HANDOFF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef struct _sq_handoff_t sq_handoff_t;
 
@@ -28,7 +29,7 @@ bool sq_handoff_served(sq_handoff_t *self, const char *service);
 //  serves it, -1 when sending failed (logged).
 int sq_handoff_send(sq_handoff_t *self, const char *service, const char *verb, const char *number);
 
-//  Read and drop the replies that have arrived.
-void sq_handoff_drain(sq_handoff_t *self);
+//  Read and drop the replies that have arrived.  Returns how many there were.
+size_t sq_handoff_drain(sq_handoff_t *self);
 
 #endif

@@ -61,7 +61,7 @@ cat <<TEXT
 suqiu is running, under its supervisor (s6), which restarts any process that dies:
   broker   clients $(config broker.client_endpoint)   workers $(config broker.worker_endpoint)
   workers  $WORKERS x suqiu-worker serving $(config worker.services)
-  hotline  $url/v1/workorders   (POST a work order, GET /v1/workorders/NUMBER)
+  hotline  $url/v1/workorders   (POST a work order, GET /v1/workorders/NUMBER; POST /v1/calls)
   web      $web/   (the citizens' form; status page $web/status)
            $web/open311/v2/   (Open311 GeoReport v2; development api_key: $(config web.api_keys))
   database $(uses_external_db && echo "database.conninfo from $CONFIG" || echo "private PostgreSQL, unix socket $PGSOCK_DIR, database $(config database.name)")
@@ -70,6 +70,7 @@ Try:
   curl -s -X POST -H 'Content-Type: application/json' $url/v1/workorders \\
     -d '{"line":"12345","external_id":"DEMO-1","caller_name":"张三","phone":"13800000000","address":"城关镇人民路1号","title":"小区噪音扰民","content":"夜间施工噪音","operator_id":"1001","received_at":"$(TZ=Asia/Shanghai date +%Y-%m-%dT%H:%M:%S%:z)"}'
   $BIN/suqiuctl list            # then: $BIN/suqiuctl route --explain NUMBER
+  $BIN/suqiuctl import FILE.csv # a batch exported from the hotline platform (--help)
 See every process, its uptime and restarts with: make status
 Stop everything with: make stop
 TEXT

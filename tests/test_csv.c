@@ -211,6 +211,48 @@ START_TEST(empty_and_missing_files_fail_to_open)
 }
 END_TEST
 
+START_TEST(an_importer_can_go_on_after_a_bad_record)
+{
+    const char *text = "body,label\n"
+                       "one,a\n"
+                       "too,many,fields\n"           //  line 3
+                       "short\n"                     //  line 4
+                       "\"multi\nline\",b,extra\n"    //  lines 5-6
+                       "bad \xff byte,c\n"            //  line 7
+                       "two,d\n"
+                       "\"stray\"quote,e\n"          //  line 9: the structure is broken
+                       "never,read\n";
+    char *path = s_file(text, strlen(text));
+    char error[600];
+    sq_csv_t *csv = sq_csv_open(path, error, sizeof error);
+    ck_assert_msg(csv != NULL, "%s", error);
+    sq_csv_go_on_after_bad_records(csv);
+    ck_assert_int_eq(sq_csv_next(csv), 1);
+    ck_assert_str_eq(sq_csv_field(csv, "body"), "one");
+    ck_assert_str_eq(sq_csv_record_problem(csv), "");
+    ck_assert_int_eq(sq_csv_next(csv), SQ_CSV_BAD_RECORD);
+    ck_assert_uint_eq(sq_csv_line(csv), 3);
+    ck_assert_str_eq(sq_csv_record_problem(csv), "3 fields, the header has 2");
+    ck_assert_int_eq(sq_csv_next(csv), SQ_CSV_BAD_RECORD);
+    ck_assert_uint_eq(sq_csv_line(csv), 4);
+    ck_assert_str_eq(sq_csv_record_problem(csv), "1 field, the header has 2");
+    ck_assert_ptr_null(sq_csv_field(csv, "label"));
+    ck_assert_int_eq(sq_csv_next(csv), SQ_CSV_BAD_RECORD);
+    ck_assert_uint_eq(sq_csv_line(csv), 5);
+    ck_assert_int_eq(sq_csv_next(csv), SQ_CSV_BAD_RECORD);
+    ck_assert_uint_eq(sq_csv_line(csv), 7);
+    ck_assert_str_eq(sq_csv_record_problem(csv), "not UTF-8 (byte 0xFF in field 1)");
+    ck_assert_int_eq(sq_csv_next(csv), 1);
+    ck_assert_str_eq(sq_csv_field(csv, "label"), "d");
+    ck_assert_uint_eq(sq_csv_line(csv), 8);
+    ck_assert_int_eq(sq_csv_next(csv), -1);
+    ck_assert_ptr_nonnull(strstr(sq_csv_error(csv), ":9: malformed CSV"));
+    ck_assert_int_eq(sq_csv_next(csv), -1);
+    sq_csv_destroy(&csv);
+    s_remove(&path);
+}
+END_TEST
+
 Suite *test_csv_suite(void)
 {
     Suite *suite = suite_create("csv");
@@ -221,6 +263,7 @@ Suite *test_csv_suite(void)
     tcase_add_test(tc, malformed_records_are_reported_with_their_line);
     tcase_add_test(tc, a_field_over_the_limit_is_refused);
     tcase_add_test(tc, empty_and_missing_files_fail_to_open);
+    tcase_add_test(tc, an_importer_can_go_on_after_a_bad_record);
     suite_add_tcase(suite, tc);
     return suite;
 }

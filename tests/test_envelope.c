@@ -176,6 +176,93 @@ START_TEST(envelopes_from_any_channel)
 }
 END_TEST
 
+START_TEST(a_12315_order_names_the_business)
+{
+    const char *json = "{" S_GOOD ",\"line\":\"12315\"," "\"respondent_name\":\"某某餐饮店\","
+                       "\"respondent_address\":\"柳市镇长江路88号\","
+                       "\"respondent_credit_code\":\"91350100M000100Y43\"}";
+    //  S_GOOD has line 12345 already: a second "line" is a duplicate key.
+    s_expect_field_error(json, "", "duplicate");
+    json = "{\"line\":\"12315\",\"external_id\":\"X-1\",\"title\":\"t\",\"content\":\"c\","
+           "\"operator_id\":\"7\",\"received_at\":\"2026-01-01T00:00:00Z\","
+           "\"respondent_name\":\"某某餐饮店\",\"respondent_address\":\"柳市镇长江路88号\","
+           "\"respondent_credit_code\":\"91350100M000100Y43\"}";
+    sq_field_error_t error;
+    json_t *envelope = sq_envelope_from_hotline(json, strlen(json), &s_limits, &error);
+    ck_assert_msg(envelope != NULL, "%s: %s", error.field, error.message);
+    ck_assert_str_eq(json_string_value(json_object_get(envelope, "respondent_name")), "某某餐饮店");
+    ck_assert_str_eq(json_string_value(json_object_get(envelope, "respondent_address")),
+                     "柳市镇长江路88号");
+    ck_assert_str_eq(json_string_value(json_object_get(envelope, "respondent_credit_code")),
+                     "91350100M000100Y43");
+    ck_assert_int_eq(sq_envelope_check(envelope, &s_limits, &error), 0);
+    //  The intake checks it again: a wrong code in an envelope is refused there too.
+    json_object_set_new(envelope, "respondent_credit_code", json_string("91350100M000100Y44"));
+    ck_assert_int_eq(sq_envelope_check(envelope, &s_limits, &error), -1);
+    ck_assert_str_eq(error.field, "respondent_credit_code");
+    json_decref(envelope);
+    s_expect_field_error("{" S_GOOD ",\"respondent_credit_code\":\"91350100M000100Y4\"}",
+                         "respondent_credit_code", "18 characters");
+    s_expect_field_error("{" S_GOOD ",\"respondent_credit_code\":\"91350100M000100Y44\"}",
+                         "respondent_credit_code", "check character");
+    s_expect_field_error("{" S_GOOD ",\"respondent_name\":\"两行\\n名字\"}", "respondent_name",
+                         "one line");
+    s_expect_field_error("{" S_GOOD ",\"respondent_address\":\"一二三四五六七八九十一二三四五六七八九十"
+                         "一二三四五六七八九十一\"}", "respondent_address", "longer than 30");
+}
+END_TEST
+
+START_TEST(optional_fields_sent_empty_are_absent)
+{
+    const char *json = "{\"line\":\"12345\",\"external_id\":\"E-1\",\"title\":\"t\","
+                       "\"content\":\"c\",\"operator_id\":\"7\","
+                       "\"received_at\":\"2026-01-01T00:00:00Z\",\"caller_name\":\"\","
+                       "\"phone\":\"\",\"address\":\"  \",\"region\":\"\","
+                       "\"respondent_name\":\"\",\"respondent_address\":\"\","
+                       "\"respondent_credit_code\":\"\"}";
+    sq_field_error_t error;
+    json_t *envelope = sq_envelope_from_hotline(json, strlen(json), &s_limits, &error);
+    ck_assert_msg(envelope != NULL, "%s: %s", error.field, error.message);
+    const char *absent[] = {"caller_name", "phone", "address", "region", "respondent_name",
+                            "respondent_address", "respondent_credit_code"};
+    for (size_t i = 0; i < sizeof absent / sizeof *absent; i++)
+        ck_assert_msg(json_object_get(envelope, absent[i]) == NULL, "%s is kept", absent[i]);
+    json_decref(envelope);
+    //  Required ones sent empty are still errors, naming the field.
+    const char *required[] = {"title", "content", "operator_id", "external_id", "received_at",
+                              "line"};
+    for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
+        json_t *order = json_loads(json, 0, NULL);
+        ck_assert_ptr_nonnull(order);
+        json_object_set_new(order, required[i], json_string(""));
+        ck_assert_ptr_null(sq_envelope_from_hotline_order(order, &s_limits, &error));
+        ck_assert_str_eq(error.field, required[i]);
+        json_decref(order);
+    }
+    //  Whatever is not a string keeps its error.
+    s_expect_field_error("{" S_GOOD ",\"region\":0}", "region", "must be a string");
+}
+END_TEST
+
+START_TEST(an_order_already_parsed)
+{
+    json_t *order = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "line", "12345", "external_id",
+                              "ROW-2", "title", "t", "content", "c", "operator_id", "1",
+                              "received_at", "2026-01-01T00:00:00Z");
+    sq_field_error_t error;
+    json_t *envelope = sq_envelope_from_hotline_order(order, &s_limits, &error);
+    ck_assert_ptr_nonnull(envelope);
+    ck_assert_str_eq(json_string_value(json_object_get(envelope, "channel")), "hotline12345");
+    ck_assert_ptr_nonnull(json_object_get(order, "line"));   //  the order is not changed
+    json_decref(envelope);
+    json_decref(order);
+    json_t *array = json_array();
+    ck_assert_ptr_null(sq_envelope_from_hotline_order(array, &s_limits, &error));
+    ck_assert_str_eq(error.field, "");
+    json_decref(array);
+}
+END_TEST
+
 Suite *test_envelope_suite(void)
 {
     Suite *suite = suite_create("envelope");
@@ -188,6 +275,9 @@ Suite *test_envelope_suite(void)
     tcase_add_test(tc, times_parse_strictly);
     tcase_add_test(tc, envelopes_from_any_channel);
     tcase_add_test(tc, the_operators_labels_are_kept_for_classification);
+    tcase_add_test(tc, a_12315_order_names_the_business);
+    tcase_add_test(tc, optional_fields_sent_empty_are_absent);
+    tcase_add_test(tc, an_order_already_parsed);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -3,8 +3,10 @@
     One process, one event loop (zmq_poll) over several MDP sessions per service: the intake
     commits many requests in one transaction, the other services answer one at a time.
     Which services it serves comes from worker.services; the classify and route stages
-    load the city's catalogue, matrix, rules and models only when they are served.
+    load the city's catalogue, matrix, rules and models only when they are served, and
+    suqiu.calls (the hotlines' call records) the working calendar.
 */
+#include "calls.h"
 #include "catalog_sync.h"
 #include "classify.h"
 #include "deadline.h"
@@ -42,6 +44,7 @@ typedef struct {
     intake_t *intake;
     classify_t *classify;
     route_t *route;
+    calls_t *calls;
     sweeper_t *sweeper;
     sq_mdp_worker_t **sessions;
     size_t session_count;
@@ -50,7 +53,7 @@ typedef struct {
 } s_worker_t;
 
 static const char *s_known_services[] = {INTAKE_SERVICE, LOOKUP_SERVICE, CLASSIFY_SERVICE,
-                                         ROUTE_SERVICE};
+                                         ROUTE_SERVICE, CALLS_SERVICE};
 #define S_SERVICE_COUNT (sizeof s_known_services / sizeof s_known_services[0])
 
 static bool s_serves(const sq_config_t *config, const char *service)
@@ -72,9 +75,10 @@ static int s_check_services(const sq_config_t *config)
         for (size_t i = 0; i < S_SERVICE_COUNT; i++)
             known |= streq(name, s_known_services[i]);
         if (!known) {
-            fprintf(stderr, "%s: worker.services: unknown service \"%s\" (known: %s, %s, %s, %s)\n",
+            fprintf(stderr,
+                    "%s: worker.services: unknown service \"%s\" (known: %s, %s, %s, %s, %s)\n",
                     config->path, name, s_known_services[0], s_known_services[1],
-                    s_known_services[2], s_known_services[3]);
+                    s_known_services[2], s_known_services[3], s_known_services[4]);
             rc = -1;
         }
     }
@@ -165,6 +169,7 @@ static void s_handle(s_worker_t *self, sq_mdp_worker_t *session)
     }
     zmsg_t *reply = streq(service, CLASSIFY_SERVICE) ? classify_answer(self->classify, body)
                     : streq(service, ROUTE_SERVICE)  ? route_answer(self->route, body)
+                    : streq(service, CALLS_SERVICE)  ? calls_answer(self->calls, body)
                                                      : lookup_answer(self->db, body);
     zmsg_destroy(&body);
     sq_mdp_worker_reply(session, ticket, &reply);
@@ -263,7 +268,7 @@ static void s_collect_statements(sq_db_statement_t *statements)
     const sq_db_statement_t *tables[] = {intake_statements, lookup_statements,
                                          sweeper_statements, classify_statements,
                                          route_statements, catalog_sync_statements,
-                                         deadline_statements};
+                                         deadline_statements, calls_statements};
     size_t count = 0;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const sq_db_statement_t *s = tables[t]; s->name; s++) {
@@ -307,8 +312,22 @@ static int s_setup(s_worker_t *self)
         self->route = route_new(self->db, self->knowledge.matrix, self->knowledge.sla,
                                 self->knowledge.calendar, config->worker_remind_percent);
     }
-    self->sweeper = sweeper_new(self->db, self->handoff, config->worker_stale_after_s);
-    size_t most = (size_t) (config->worker_sessions + 3 * S_ANSWER_SESSIONS);
+    if (s_serves(config, CALLS_SERVICE)) {
+        char error[1024];
+        char *dir = sq_config_catalog_dir(config);
+        sq_calendar_t *calendar = sq_calendar_load_dir(dir, error, sizeof error);
+        free(dir);
+        if (!calendar) {
+            fprintf(stderr, "suqiu-worker: %s\n", error);
+            return -1;
+        }
+        self->calls = calls_new(self->db, &calendar);
+    }
+    self->sweeper = sweeper_new(self->db, config->broker_client_endpoint,
+                                config->worker_stale_after_s);
+    if (!self->sweeper)
+        return -1;
+    size_t most = (size_t) (config->worker_sessions + (S_SERVICE_COUNT - 1) * S_ANSWER_SESSIONS);
     self->sessions = (sq_mdp_worker_t **) zmalloc(sizeof(sq_mdp_worker_t *) * most);
     self->poll_items = (zmq_pollitem_t *) zmalloc(sizeof(zmq_pollitem_t) * most);
     self->poll_owners = (sq_mdp_worker_t **) zmalloc(sizeof(sq_mdp_worker_t *) * most);
@@ -328,8 +347,8 @@ int main(int argc, char *argv[])
     sq_config_t *config = sq_program_start(
         argc, argv, "suqiu-worker",
         "Serve the services named in worker.services (suqiu.intake, suqiu.lookup,\n"
-        "suqiu.classify, suqiu.route) through the MDP broker, and hand stale complaints to\n"
-        "their next stage.",
+        "suqiu.classify, suqiu.route, suqiu.calls) through the MDP broker, and hand stale\n"
+        "complaints to their next stage.",
         &exit_code);
     if (!config)
         return exit_code;
@@ -361,6 +380,7 @@ int main(int argc, char *argv[])
     free(self.poll_items);
     free(self.poll_owners);
     sweeper_destroy(&self.sweeper);
+    calls_destroy(&self.calls);
     route_destroy(&self.route);
     classify_destroy(&self.classify);
     intake_destroy(&self.intake);

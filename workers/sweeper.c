@@ -7,7 +7,6 @@
 #include "sq_state.h"
 
 #define S_PAGE 200              //  rows read per query
-#define S_MAX_PER_PASS 2000     //  most complaints handed on in one pass; the next goes on
 #define S_MAX_READ_PER_PASS 20000   //  most rows read in one pass, handed on or not
 
 const sq_db_statement_t sweeper_statements[] = {
@@ -19,7 +18,9 @@ const sq_db_statement_t sweeper_statements[] = {
 
 struct _sweeper_t {
     sq_db_t *db;               //  borrowed
-    sq_handoff_t *handoff;     //  borrowed: hands complaints to the next stage's service
+    sq_handoff_t *handoff;     //  owned: hands complaints to the next stage's service
+    size_t waiting;            //  hand-offs sent and not answered yet
+    int64_t progress_at;       //  when one was last answered, or the first of them sent (mono ms)
     int stale_after_s;
     zhash_t *handed_at;        //  number -> when it was last handed on (mono ms)
     char cursor_since[64];     //  where the walk goes on: (state_since, id) of the last row
@@ -33,7 +34,7 @@ static const char *s_next_service(const char *state)
     return sq_state_parse(state, &known) ? NULL : sq_state_next_service(known);
 }
 
-sweeper_t *sweeper_new(sq_db_t *db, sq_handoff_t *handoff, int stale_after_s)
+sweeper_t *sweeper_new(sq_db_t *db, const char *broker_endpoint, int stale_after_s)
 {
     sweeper_t *self = (sweeper_t *) zmalloc(sizeof *self);
     self->db = db;
@@ -41,7 +42,8 @@ sweeper_t *sweeper_new(sq_db_t *db, sq_handoff_t *handoff, int stale_after_s)
     self->handed_at = zhash_new();
     snprintf(self->cursor_since, sizeof self->cursor_since, "-infinity");
     snprintf(self->cursor_id, sizeof self->cursor_id, "0");
-    self->handoff = handoff;
+    if (!(self->handoff = sq_handoff_new(broker_endpoint)))
+        sweeper_destroy(&self);
     return self;
 }
 
@@ -51,6 +53,7 @@ void sweeper_destroy(sweeper_t **self_p)
         return;
     sweeper_t *self = *self_p;
     zhash_destroy(&self->handed_at);
+    sq_handoff_destroy(&self->handoff);
     free(self);
     *self_p = NULL;
 }
@@ -87,10 +90,27 @@ static char *s_served_states(sweeper_t *self)
     return literal;
 }
 
+//  How many may be handed on now: what the answers since the last pass made room for.
+static size_t s_room(sweeper_t *self, int64_t now)
+{
+    size_t answered = sq_handoff_drain(self->handoff);
+    self->waiting = answered < self->waiting ? self->waiting - answered : 0;
+    if (answered)
+        self->progress_at = now;
+    else if (self->waiting && now - self->progress_at >= (int64_t) self->stale_after_s * 1000) {
+        sq_info("sweeper: %zu hand-offs unanswered for %d s; handing on again", self->waiting,
+                self->stale_after_s);
+        self->waiting = 0;
+    }
+    return SWEEPER_WAITING_MAX - self->waiting;
+}
+
 int sweeper_run(sweeper_t *self)
 {
-    sq_handoff_drain(self->handoff);
     int64_t now = zclock_mono();
+    size_t room = s_room(self, now);
+    if (room == 0)
+        return 0;   //  the next stage has not taken what it was given
     s_forget_old(self, now);
     char *states = s_served_states(self);
     if (!states)
@@ -100,7 +120,7 @@ int sweeper_run(sweeper_t *self)
     snprintf(page, sizeof page, "%d", S_PAGE);
     int handed = 0, read = 0;
     bool walked_to_end = false;
-    while (handed < S_MAX_PER_PASS && read < S_MAX_READ_PER_PASS && !walked_to_end) {
+    while ((size_t) handed < room && read < S_MAX_READ_PER_PASS && !walked_to_end) {
         const char *values[] = {stale_after, states, self->cursor_since, self->cursor_id, page};
         PGresult *result = sq_db_exec(self->db, "sweeper_stale", 5, values);
         if (!result) {
@@ -109,7 +129,7 @@ int sweeper_run(sweeper_t *self)
         }
         int rows = PQntuples(result);
         read += rows;
-        for (int row = 0; row < rows; row++) {
+        for (int row = 0; row < rows && (size_t) handed < room; row++) {
             const char *number = PQgetvalue(result, row, 1);
             const char *service = s_next_service(PQgetvalue(result, row, 2));
             snprintf(self->cursor_id, sizeof self->cursor_id, "%s", PQgetvalue(result, row, 0));
@@ -124,14 +144,18 @@ int sweeper_run(sweeper_t *self)
             handed++;
         }
         PQclear(result);
-        //  A short page is the end: the next walk starts again from the oldest.
-        if (rows < S_PAGE) {
+        //  A short page is the end: the next walk starts again from the oldest.  (A page
+        //  left when the room ran out is read again from the cursor by the next pass.)
+        if (rows < S_PAGE && (size_t) handed < room) {
             walked_to_end = true;
             snprintf(self->cursor_since, sizeof self->cursor_since, "-infinity");
             snprintf(self->cursor_id, sizeof self->cursor_id, "0");
         }
     }
     free(states);
+    if (handed && self->waiting == 0)
+        self->progress_at = now;
+    self->waiting += (size_t) handed;
     if (handed)
         sq_info("sweeper handed %d stale complaints to their next stage", handed);
     return handed;

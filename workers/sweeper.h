@@ -11,7 +11,12 @@
     pass does bounded work and every stale complaint is reached in turn.  Those services
     must be idempotent: a complaint is handed on again after another stale_after_s while
     it stays where it is.
-    Replies are read and dropped.
+    The hand-offs go on a socket of the sweeper's own, whose replies it counts: no more
+    than SWEEPER_WAITING_MAX of them wait for an answer at a time, so that a backlog (an
+    import of 100,000 complaints) goes on at the pace the next stage takes it, and the
+    broker's queue ahead of new complaints stays short.  A hand-off the broker dropped
+    (its request_ttl_ms) is never answered: after stale_after_s without any answer the
+    sweeper counts none as waiting.
 */
 #ifndef SWEEPER_H
 #define SWEEPER_H
@@ -24,8 +29,11 @@ typedef struct _sweeper_t sweeper_t;
 //  The prepared statements the sweeper needs; add them to the process's table.
 extern const sq_db_statement_t sweeper_statements[];
 
-//  A sweeper reading db and handing complaints on through handoff (both borrowed).
-sweeper_t *sweeper_new(sq_db_t *db, sq_handoff_t *handoff, int stale_after_s);
+#define SWEEPER_WAITING_MAX 2000   //  hand-offs waiting for an answer, at most
+
+//  A sweeper reading db (borrowed) and handing complaints on through the broker at
+//  broker_endpoint (copied).  NULL (logged) when the endpoint is unusable.
+sweeper_t *sweeper_new(sq_db_t *db, const char *broker_endpoint, int stale_after_s);
 
 //  Free; safe twice.
 void sweeper_destroy(sweeper_t **self_p);

@@ -4,6 +4,7 @@
 #include <czmq.h>
 #include <jansson.h>
 
+#include "sq_call.h"
 #include "sq_envelope.h"
 #include "sq_http.h"
 #include "sq_log.h"
@@ -83,6 +84,42 @@ static void s_post_workorder(void *app, sq_http_request_t *request)
     json_decref(envelope);
 }
 
+//  A call record of the telephone queue, for the answer rate: checked here for a quick 400,
+//  recorded by suqiu.calls.  No spool: the platform sends its records again with the same
+//  call_id when the answer is 503.
+static void s_post_call(void *app, sq_http_request_t *request)
+{
+    hotline_t *self = (hotline_t *) app;
+    if (!sq_http_content_type_is(request, "application/json")) {
+        sq_http_error(request, 415, NULL, "send Content-Type: application/json");
+        return;
+    }
+    size_t length = 0;
+    const char *body = sq_http_body(request, &length);
+    sq_field_error_t error = {"", ""};
+    json_t *record = sq_call_from_body(body, length, &error);
+    if (!record) {
+        sq_warn_limited("POST /v1/calls refused: %s%s%s", error.field, *error.field ? ": " : "",
+                        error.message);
+        sq_http_error(request, 400, error.field, error.message);
+        return;
+    }
+    char *text = json_dumps(record, JSON_COMPACT);
+    json_decref(record);
+    zmsg_t *message = zmsg_new();
+    zmsg_addstr(message, text);
+    free(text);
+    char *answer = NULL;
+    int code = sq_submit_ask(self->submit, "suqiu.calls", &message, &answer);
+    if (code)
+        sq_http_reply(request, (unsigned) code, "application/json; charset=utf-8", answer,
+                      strlen(answer));
+    else
+        sq_http_error(request, 503, NULL, "the hub did not record it in time; send it again "
+                                          "with the same call_id");
+    free(answer);
+}
+
 static void s_lookup(hotline_t *self, sq_http_request_t *request, zmsg_t **message)
 {
     char *answer = NULL;
@@ -152,6 +189,8 @@ static const sq_http_route_t s_routes[] = {
     {"GET", S_PREFIX, s_find_workorder},
     {"GET", S_PREFIX "/", s_find_workorder},
     {"GET", S_PREFIX "/*", s_get_workorder},
+    {"POST", "/v1/calls", s_post_call},
+    {"POST", "/v1/calls/", s_post_call},
     {NULL, NULL, NULL},
 };
 

@@ -12,7 +12,8 @@ int main(int argc, char *argv[])
         argc, argv, "suqiu-hotline",
         "Take 12345/12315 work orders over HTTP (POST /v1/workorders) and hand them to the\n"
         "hub through the MDP broker; answer only once they are committed, or kept on disk in\n"
-        "the spool while the hub cannot commit them (answered 202, replayed later).",
+        "the spool while the hub cannot commit them (answered 202, replayed later).  Take the\n"
+        "telephone queue's call records (POST /v1/calls) for the answer rate.",
         &exit_code);
     if (!config)
         return exit_code;
