@@ -25,7 +25,7 @@ HOTLINE_SRC = adapters/hotline/main.c adapters/hotline/hotline.c
 WEB_SRC     = adapters/web/main.c adapters/web/web.c adapters/web/open311.c adapters/web/citizen.c
 DESK_SRC    = adapters/desk/main.c adapters/desk/desk.c adapters/desk/api.c adapters/desk/board.c
 CTL_SRC     = ctl/main.c ctl/connect.c ctl/migrate.c ctl/show.c ctl/route_cmd.c ctl/catalog_cmd.c ctl/classify_cmd.c ctl/correct_cmd.c ctl/calendar_cmd.c ctl/action_cmd.c \
-              ctl/rules.c ctl/deadline_cmd.c ctl/stats_cmd.c ctl/spool_cmd.c ctl/user_cmd.c ctl/history_cmd.c ctl/import_cmd.c
+              ctl/rules.c ctl/deadline_cmd.c ctl/stats_cmd.c ctl/spool_cmd.c ctl/user_cmd.c ctl/demo_cmd.c ctl/history_cmd.c ctl/import_cmd.c
 TEST_SRC    = tests/check_main.c tests/test_log.c tests/test_config.c tests/test_mdp.c tests/test_mdp_worker.c \
               tests/test_envelope.c tests/test_credit.c tests/test_call.c tests/test_number.c tests/test_state.c tests/test_simhash.c \
               tests/test_yaml.c tests/test_catalog.c tests/test_matrix.c \

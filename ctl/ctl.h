@@ -52,6 +52,7 @@ int ctl_correct(const sq_config_t *config, int argc, char *argv[]);
 int ctl_train_from_db(const sq_config_t *config, int argc, char *argv[]);
 int ctl_spool(const sq_config_t *config, int argc, char *argv[]);
 int ctl_user(const sq_config_t *config, int argc, char *argv[]);
+int ctl_demo(const sq_config_t *config, int argc, char *argv[]);
 //  train --history FILE --mapping FILE: the category model learnt from a city's old orders.
 int ctl_train_history(const sq_config_t *config, int argc, char *argv[]);
 

@@ -60,6 +60,9 @@ static void s_usage(FILE *out)
             "                                    --name NAME --role admin|operator|supervisor|\n"
             "                                    department [--department ID]; the password is\n"
             "                                    asked, or read from standard input\n"
+            "  demo [--count N] [--force]        demo accounts (password demo-<name>) and N work orders\n"
+            "                                    across departments, channels and states; never in\n"
+            "                                    production (it refuses a database with real ones)\n"
             "  spool                             what waits in each adapter's spool: how many, since\n"
             "                                    when, the owner, the last error of its replay\n"
             "  import FILE [--batch N]           work orders exported from the hotline platform\n"
@@ -172,6 +175,8 @@ int main(int argc, char *argv[])
         rc = ctl_calendar(config, verb_argc, verb_argv);
     else if (strcmp(verb, "user") == 0)
         rc = ctl_user(config, verb_argc, verb_argv);
+    else if (strcmp(verb, "demo") == 0)
+        rc = ctl_demo(config, verb_argc, verb_argv);
     else if (strcmp(verb, "spool") == 0)
         rc = ctl_spool(config, verb_argc, verb_argv);
     else if (strcmp(verb, "import") == 0 || strcmp(verb, "import-calls") == 0)

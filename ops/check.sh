@@ -27,12 +27,7 @@ fi
 echo "== unit and database suites (Check)"
 "$SUQIU_BIN/check_suqiu" || failed=1
 
-# playwright-core for the browser tests, from the npm registry as the lock file pins it; it
-# drives Debian's chromium and never downloads a browser.
-if [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]; then
-    echo "== installing playwright-core for the browser tests (npm ci in tests/browser)"
-    (cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund --loglevel=error) || failed=1
-fi
+"$ROOT/ops/assets.sh" || failed=1
 
 echo "== integration tests (real PostgreSQL, broker, workers, adapters; python3-zmq, HTTP clients, headless Chromium)"
 /usr/bin/python3 "$ROOT/tests/e2e/run.py" || failed=1

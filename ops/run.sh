@@ -20,7 +20,9 @@ for i in $(seq 1 "$WORKERS"); do
 done
 sv_define hotline 4 "$BIN/suqiu-hotline" -c "$CONFIG"
 sv_define web 4 "$BIN/suqiu-web" -c "$CONFIG"
-daemons+=(hotline web)
+sv_define desk 4 "$BIN/suqiu-desk" -c "$CONFIG"
+daemons+=(hotline web desk)
+"$(dirname "$0")/assets.sh" desk
 # Workers beyond SUQIU_WORKERS from an earlier run: stopped and removed.
 for dir in "$SCAN_DIR"/worker-*/; do
     [ -d "$dir" ] || continue
@@ -56,6 +58,17 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "$web/open311/v2/services.json" >/dev/null 2>&1 \
     || die "the web door does not answer at $web/open311/v2/services.json; see $LOG_DIR/web/current"
+desk="http://$(config desk.address):$(config desk.port)"
+# A living system at once: the demo accounts and work orders, the first time, in the private
+# cluster only (a configured database is someone's real one).
+demo_note="the demo accounts and work orders were made on the first run"
+if ! uses_external_db && [ -z "${SUQIU_NO_DEMO:-}" ]; then
+    if "$BIN/suqiuctl" -c "$CONFIG" user list | grep -q "^no users yet"; then
+        say "making the demo accounts and work orders (suqiuctl demo; set SUQIU_NO_DEMO=1 to skip)"
+        "$BIN/suqiuctl" -c "$CONFIG" demo || say "suqiuctl demo did not finish; run it again later"
+        demo_note="the demo accounts and work orders are made"
+    fi
+fi
 
 cat <<TEXT
 suqiu is running, under its supervisor (s6), which restarts any process that dies:
@@ -64,6 +77,8 @@ suqiu is running, under its supervisor (s6), which restarts any process that die
   hotline  $url/v1/workorders   (POST a work order, GET /v1/workorders/NUMBER; POST /v1/calls)
   web      $web/   (the citizens' form; status page $web/status)
            $web/open311/v2/   (Open311 GeoReport v2; development api_key: $(config web.api_keys))
+  desk     $desk/   (the staff desks; $demo_note: admin, operator, supervisor,
+           and the desks edu, agri, samr, each with the password demo-<name>; never in production)
   database $(uses_external_db && echo "database.conninfo from $CONFIG" || echo "private PostgreSQL, unix socket $PGSOCK_DIR, database $(config database.name)")
   logs     $LOG_DIR/NAME/current; deaths and restarts in $LOG_DIR/supervise.log
 Try:

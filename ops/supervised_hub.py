@@ -44,7 +44,7 @@ class SupervisedHub:
     def __init__(self, home, workers=2, extra_config=""):
         self.home = os.path.abspath(home)
         os.makedirs(os.path.join(self.home, "config"), exist_ok=True)
-        self.client_port, self.worker_port, self.http_port, self.web_port = free_ports(4)
+        self.client_port, self.worker_port, self.http_port, self.web_port, self.desk_port = free_ports(5)
         with open(os.path.join(self.home, "config", "hub.yaml"), "w") as config:
             config.write(
                 "# A hub of its own (written by ops/supervised_hub.py): its own ports; the\n"
@@ -59,14 +59,19 @@ class SupervisedHub:
                 "  pages_dir: %s\n"
                 "  submissions_per_minute: 100000\n"
                 "  lookups_per_minute: 100000\n"
+                "desk:\n"
+                "  port: %d\n"
+                "  static_dir: %s\n"
                 "catalog:\n"
                 "  dir: %s\n%s" % (self.client_port, self.worker_port, self.http_port,
                                    self.web_port, os.path.join(ROOT, "adapters", "web", "pages"),
+                                   self.desk_port, os.path.join(ROOT, "adapters", "desk", "static"),
                                    os.path.join(ROOT, "config"), extra_config))
         self.env = {key: value for key, value in os.environ.items()
                     if not key.startswith("PG") and key != "SUQIU_CONFIG"}
         self.env["SUQIU_HOME"] = self.home
         self.env["SUQIU_WORKERS"] = str(workers)
+        self.env["SUQIU_NO_DEMO"] = "1"     # the demo data set is make run's, for people
         self.scan = os.path.join(self.home, "var", "service")
         self.logs = os.path.join(self.home, "var", "log")
         self.pgsock = os.path.join(self.home, "var", "pgsock")

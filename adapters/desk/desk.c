@@ -245,6 +245,15 @@ static void s_static(void *app, sq_http_request_t *request)
     sq_http_reply_file(request, self->static_dir, sq_http_tail(request), 300);
 }
 
+//  The vendored scripts (Apache ECharts), from the npm package beside the pages.
+static void s_vendor(void *app, sq_http_request_t *request)
+{
+    desk_t *self = (desk_t *) app;
+    char *dist = zsys_sprintf("%s/../node_modules/echarts/dist", self->static_dir);
+    sq_http_reply_file(request, dist, sq_http_tail(request), 86400);
+    zstr_free(&dist);
+}
+
 static void s_http_error(void *app, sq_http_request_t *request, unsigned status, const char *field,
                          const char *message)
 {
@@ -258,6 +267,7 @@ static void s_http_error(void *app, sq_http_request_t *request, unsigned status,
 static const sq_http_route_t s_routes[] = {
     {"GET", "/", s_page},
     {"GET", "/static/*", s_static},
+    {"GET", "/vendor/*", s_vendor},
     {"POST", "/api/login", s_login},
     {"POST", "/api/logout", s_logout},
     {"GET", "/api/session", s_session},
