@@ -20,6 +20,7 @@ static const sq_db_statement_t s_statements[] = {
     {"close", "SELECT coalesce(complaint_pause_end($1, $4, 'closed', false),"
               " complaint_close($1, $2, $3, $4))"},
     SQ_DEADLINE_STATEMENTS,
+    CTL_PERSON_STATEMENT,
     {"overdue",
      "SELECT number, stage, coalesce(department_name, '-'), iso_shanghai(due_at), days_over,"
      " escalated FROM overdue_now WHERE $1::text IS NULL OR department = $1 ORDER BY due_at"},
@@ -29,9 +30,10 @@ static const sq_db_statement_t s_statements[] = {
 static const char *s_reply_channels[] = {"phone", "sms", "wechat", "email", "letter", "web",
                                          "in_person"};
 
-//  The options of an action: NUMBER --department D [--reply TEXT] [--via C] [--result TEXT].
+//  The options of an action: NUMBER --department D --user LOGIN [--reply TEXT] [--via C]
+//  [--result TEXT].
 typedef struct {
-    const char *number, *department, *reply, *via, *result;
+    const char *number, *department, *user, *reply, *via, *result;
 } s_action_t;
 
 static int s_parse(int argc, char *argv[], s_action_t *action)
@@ -39,6 +41,7 @@ static int s_parse(int argc, char *argv[], s_action_t *action)
     memset(action, 0, sizeof *action);
     for (int i = 1; i < argc; i++) {
         const char **slot = strcmp(argv[i], "--department") == 0 ? &action->department
+                            : strcmp(argv[i], "--user") == 0     ? &action->user
                             : strcmp(argv[i], "--reply") == 0    ? &action->reply
                             : strcmp(argv[i], "--via") == 0      ? &action->via
                             : strcmp(argv[i], "--result") == 0   ? &action->result
@@ -50,20 +53,24 @@ static int s_parse(int argc, char *argv[], s_action_t *action)
         else
             return -1;
     }
-    return action->number && action->department ? 0 : -1;
+    return action->number && action->department && action->user ? 0 : -1;
 }
 
-//  Run one action and recompute the deadlines after it, in one transaction.
-static int s_act(const sq_config_t *config, const char *statement, const char *const *values,
-                 int count, const char *done)
+//  Run one action for the person of action (its actor the last of values) and recompute the
+//  deadlines after it, in one transaction.
+static int s_act(const sq_config_t *config, const s_action_t *action, const char *statement,
+                 const char **values, int count, const char *done)
 {
     ctl_rules_t rules;
     if (ctl_rules_load(config, &rules))
         return 1;
     sq_db_t *db = ctl_connect(config, s_statements);
-    int rc = db ? ctl_change(db, &rules, statement, count, values, NULL, values[0], "suqiuctl",
-                                  "a stage it counts from has happened")
-                : 1;
+    char actor[80];
+    int rc = !db || ctl_person(db, action->user, action->department, false, actor, sizeof actor) ? 1 : 0;
+    values[count - 1] = actor;
+    if (rc == 0)
+        rc = ctl_change(db, &rules, statement, count, values, NULL, values[0], actor,
+                        "a stage it counts from has happened");
     if (rc == 0)
         printf("suqiu: %s %s\n", values[0], done);
     sq_db_destroy(&db);
@@ -83,10 +90,11 @@ int ctl_action(const sq_config_t *config, int argc, char *argv[])
         usage = !action.reply || !*action.reply || !known;
     }
     if (usage) {
-        fprintf(stderr, "usage: suqiuctl sign NUMBER --department ID\n"
-                        "       suqiuctl respond NUMBER --department ID --reply TEXT --via CHANNEL\n"
+        fprintf(stderr, "usage: suqiuctl sign NUMBER --department ID --user LOGIN\n"
+                        "       suqiuctl respond NUMBER --department ID --user LOGIN --reply TEXT --via CHANNEL\n"
                         "         (CHANNEL: phone sms wechat email letter web in_person)\n"
-                        "       suqiuctl close NUMBER --department ID [--result TEXT]\n");
+                        "       suqiuctl close NUMBER --department ID --user LOGIN [--result TEXT]\n"
+                        "  LOGIN: the person who acts, an account of suqiuctl user list\n");
         return 2;
     }
     if (!sq_number_valid(action.number)) {
@@ -94,17 +102,16 @@ int ctl_action(const sq_config_t *config, int argc, char *argv[])
         return 2;
     }
     if (strcmp(verb, "sign") == 0) {
-        const char *values[] = {action.number, action.department, "suqiuctl"};
-        return s_act(config, "sign", values, 3, "signed for");
+        const char *values[] = {action.number, action.department, NULL};
+        return s_act(config, &action, "sign", values, 3, "signed for");
     }
     if (strcmp(verb, "respond") == 0) {
-        const char *values[] = {action.number, action.department, action.reply, action.via,
-                                "suqiuctl"};
-        return s_act(config, "respond", values, 5, "answered; the reply is recorded");
+        const char *values[] = {action.number, action.department, action.reply, action.via, NULL};
+        return s_act(config, &action, "respond", values, 5, "answered; the reply is recorded");
     }
     const char *values[] = {action.number, action.department, action.result ? action.result : "",
-                            "suqiuctl"};
-    return s_act(config, "close", values, 4, "closed");
+                            NULL};
+    return s_act(config, &action, "close", values, 4, "closed");
 }
 
 int ctl_overdue(const sq_config_t *config, int argc, char *argv[])

@@ -18,16 +18,19 @@ static const char *const s_targets[] = {"category", "type", "urgency"};
 static const sq_db_statement_t s_statements[] = {
     {"correct", "SELECT complaint_correct($1, $2, $3, $4, $5, $6)"},
     {"training_rows", "SELECT title, body, label FROM training_rows($1)"},
+    CTL_PERSON_STATEMENT,
     {NULL, NULL},
 };
 
 int ctl_correct(const sq_config_t *config, int argc, char *argv[])
 {
     const char *number = NULL, *category = NULL, *type_text = NULL, *urgency_text = NULL;
-    const char *reason = NULL;
+    const char *reason = NULL, *user = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--category") == 0 && i + 1 < argc)
             category = argv[++i];
+        else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
+            user = argv[++i];
         else if (strcmp(argv[i], "--type") == 0 && i + 1 < argc)
             type_text = argv[++i];
         else if (strcmp(argv[i], "--urgency") == 0 && i + 1 < argc)
@@ -39,8 +42,8 @@ int ctl_correct(const sq_config_t *config, int argc, char *argv[])
         else
             number = NULL, i = argc;
     }
-    if (!number || !reason || !*reason || (!category && !type_text && !urgency_text)) {
-        fprintf(stderr, "usage: suqiuctl correct NUMBER [--category ID] [--type TYPE] "
+    if (!number || !reason || !*reason || !user || (!category && !type_text && !urgency_text)) {
+        fprintf(stderr, "usage: suqiuctl correct NUMBER --user LOGIN [--category ID] [--type TYPE] "
                         "[--urgency URGENCY] --reason TEXT\n");
         return 2;
     }
@@ -75,8 +78,13 @@ int ctl_correct(const sq_config_t *config, int argc, char *argv[])
     sq_db_t *db = ctl_connect(config, s_statements);
     if (!db)
         return 1;
+    char actor[80];
+    if (ctl_person(db, user, NULL, false, actor, sizeof actor)) {
+        sq_db_destroy(&db);
+        return 1;
+    }
     const char *values[] = {number, category, type_text ? sq_type_name(type) : NULL,
-                            urgency_text ? sq_urgency_name(urgency) : NULL, "suqiuctl", reason};
+                            urgency_text ? sq_urgency_name(urgency) : NULL, actor, reason};
     PGresult *result = sq_db_exec(db, "correct", 6, values);
     int rc = 1;
     if (result && !PQgetisnull(result, 0, 0)) {

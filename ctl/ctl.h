@@ -11,6 +11,18 @@
 #include "sq_sla.h"
 #include "sq_textclass.h"
 
+//  The statement ctl_person needs: put it in the verb's table.
+#define CTL_PERSON_STATEMENT                                                                 \
+    {"ctl_person", "SELECT role, coalesce(department, ''), disabled FROM staff_user WHERE login = $1"}
+
+//  The person a verb acts for (--user LOGIN): the account must exist and not be disabled, and a
+//  department's desk acts only for its own department (department may be NULL: not checked).
+//  supervising: the verb is a supervisor's (extension approve/refuse), so the account must be
+//  a supervisor's or an admin's.  Writes "user:LOGIN" into actor and returns 0, or returns 1
+//  after saying why.
+int ctl_person(sq_db_t *db, const char *login, const char *department, bool supervising,
+               char *actor, size_t actor_size);
+
 //  Connect with the process's statements (borrowed; a table ending in {NULL, NULL}).
 //  Returns the connection (the caller's), or NULL after saying why on stderr.
 sq_db_t *ctl_connect(const sq_config_t *config, const sq_db_statement_t *statements);

@@ -15,6 +15,7 @@
 
 static const sq_db_statement_t s_statements[] = {
     SQ_CHANGE_STATEMENTS,
+    CTL_PERSON_STATEMENT,
     {"extend", "SELECT complaint_extension_request($1, $2, $3, $4, $5, $6)"},
     {"decide", "SELECT complaint_extension_decide($1, $2::boolean, $3, $4)"},
     {"settled", "SELECT complaint_extension_settled($1)"},
@@ -28,15 +29,16 @@ static const sq_db_statement_t s_statements[] = {
 };
 
 static const char *s_usage =
-    "usage: suqiuctl extend NUMBER --department ID --stage STAGE --by DURATION --reason TEXT\n"
+    "usage: suqiuctl extend NUMBER --department ID --user LOGIN --stage STAGE --by DURATION --reason TEXT\n"
     "         (STAGE: sign_for first_response close; DURATION: Nwd Nwh Nh, within the policy)\n"
-    "       suqiuctl extension approve|refuse NUMBER --supervisor NAME [--reason TEXT]\n"
-    "       suqiuctl pause NUMBER --department ID --reason TEXT   (waiting for the citizen)\n"
-    "       suqiuctl resume NUMBER [--note TEXT]\n";
+    "       suqiuctl extension approve|refuse NUMBER --user LOGIN [--reason TEXT]   (a supervisor)\n"
+    "       suqiuctl pause NUMBER --department ID --user LOGIN --reason TEXT   (waiting for the citizen)\n"
+    "       suqiuctl resume NUMBER --user LOGIN [--note TEXT]\n"
+    "  LOGIN: the person who acts, an account of suqiuctl user list\n";
 
 //  The options of these verbs.
 typedef struct {
-    const char *number, *department, *stage, *by, *reason, *supervisor, *note;
+    const char *number, *department, *stage, *by, *reason, *user, *note;
     sq_duration_t asked;   //  --by, parsed
 } s_options_t;
 
@@ -48,7 +50,7 @@ static int s_parse(int argc, char *argv[], int first, s_options_t *options)
                             : strcmp(argv[i], "--stage") == 0      ? &options->stage
                             : strcmp(argv[i], "--by") == 0         ? &options->by
                             : strcmp(argv[i], "--reason") == 0     ? &options->reason
-                            : strcmp(argv[i], "--supervisor") == 0 ? &options->supervisor
+                            : strcmp(argv[i], "--user") == 0       ? &options->user
                             : strcmp(argv[i], "--note") == 0       ? &options->note
                                                                    : NULL;
         if (slot && i + 1 < argc && !*slot)
@@ -58,7 +60,7 @@ static int s_parse(int argc, char *argv[], int first, s_options_t *options)
         else
             return -1;
     }
-    return options->number ? 0 : -1;
+    return options->number && options->user ? 0 : -1;
 }
 
 //  The stage's name when it is one, else NULL.
@@ -92,15 +94,20 @@ static void s_print_due(sq_db_t *db, const char *number)
 }
 
 //  Run one change and say what it did.
+//  The person's actor ("user:LOGIN") goes in values[actor_at].
 static int s_run(const sq_config_t *config, const ctl_rules_t *rules, const s_options_t *options,
                  bool (*check)(sq_db_t *, const ctl_rules_t *, const s_options_t *),
-                 const char *statement, int count, const char *const *values, const char *after,
-                 const char *actor, const char *reason, const char *done)
+                 const char *statement, int count, const char **values, int actor_at,
+                 const char *after, bool supervising, const char *reason, const char *done)
 {
     sq_db_t *db = ctl_connect(config, s_statements);
     if (!db)
         return 1;
-    int rc = check && !check(db, rules, options) ? 1
+    char actor[80];
+    int rc = ctl_person(db, options->user, options->department, supervising, actor, sizeof actor);
+    values[actor_at] = actor;
+    if (rc == 0)
+        rc = check && !check(db, rules, options) ? 1
              : ctl_change(db, rules, statement, count, values, after, options->number, actor,
                           reason);
     if (rc == 0) {
@@ -121,8 +128,7 @@ int ctl_deadline(const sq_config_t *config, int argc, char *argv[])
         usage = !options.department || !s_stage(options.stage) || !options.reason
                 || !options.by || sq_duration_parse(options.by, &options.asked) != 0;
     else if (!usage && extension)
-        usage = argc < 2 || (strcmp(argv[1], "approve") && strcmp(argv[1], "refuse"))
-                || !options.supervisor || !*options.supervisor;
+        usage = argc < 2 || (strcmp(argv[1], "approve") && strcmp(argv[1], "refuse"));
     else if (!usage && strcmp(verb, "pause") == 0)
         usage = !options.department || !options.reason;
     if (usage) {
@@ -139,28 +145,25 @@ int ctl_deadline(const sq_config_t *config, int argc, char *argv[])
     int rc;
     if (strcmp(verb, "extend") == 0) {
         const char *values[] = {options.number, options.department, options.stage, options.by,
-                                options.reason, "suqiuctl"};
-        rc = s_run(config, &rules, &options, s_extension_allowed, "extend", 6, values, NULL,
-                   "suqiuctl", "extension requested", "extension requested; a supervisor decides");
+                                options.reason, NULL};
+        rc = s_run(config, &rules, &options, s_extension_allowed, "extend", 6, values, 5, NULL,
+                   false, "extension requested", "extension requested; a supervisor decides");
     }
     else if (extension) {
         bool approve = strcmp(argv[1], "approve") == 0;
-        char actor[256];
-        snprintf(actor, sizeof actor, "supervisor:%s", options.supervisor);
-        const char *values[] = {options.number, approve ? "true" : "false", actor,
-                                options.reason};
-        rc = s_run(config, &rules, &options, NULL, "decide", 4, values,
-                   approve ? "settled" : NULL, actor, "extension approved",
+        const char *values[] = {options.number, approve ? "true" : "false", NULL, options.reason};
+        rc = s_run(config, &rules, &options, NULL, "decide", 4, values, 2,
+                   approve ? "settled" : NULL, true, "extension approved",
                    approve ? "extension approved" : "extension refused");
     }
     else if (strcmp(verb, "pause") == 0) {
-        const char *values[] = {options.number, options.department, options.reason, "suqiuctl"};
-        rc = s_run(config, &rules, &options, NULL, "pause", 4, values, NULL, "suqiuctl",
-                   "paused", "paused: its clock stops until it resumes");
+        const char *values[] = {options.number, options.department, options.reason, NULL};
+        rc = s_run(config, &rules, &options, NULL, "pause", 4, values, 3, NULL, false, "paused",
+                   "paused: its clock stops until it resumes");
     }
     else {
-        const char *values[] = {options.number, "suqiuctl", options.note};
-        rc = s_run(config, &rules, &options, NULL, "resume", 3, values, NULL, "suqiuctl",
+        const char *values[] = {options.number, NULL, options.note};
+        rc = s_run(config, &rules, &options, NULL, "resume", 3, values, 1, NULL, false,
                    "the pause while waiting for the citizen ended", "resumed");
     }
     ctl_rules_free(&rules);

@@ -16,6 +16,7 @@
 static const sq_db_statement_t s_statements[] = {
     {"explain", "SELECT complaint_json_by_number($1)"},
     {"return", "SELECT complaint_return_to_routing($1, $2, $3, $4)"},
+    CTL_PERSON_STATEMENT,
     {NULL, NULL},
 };
 
@@ -185,10 +186,12 @@ int ctl_route(const sq_config_t *config, int argc, char *argv[])
 
 int ctl_return(const sq_config_t *config, int argc, char *argv[])
 {
-    const char *number = NULL, *department = NULL, *reason = NULL;
+    const char *number = NULL, *department = NULL, *reason = NULL, *user = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--department") == 0 && i + 1 < argc)
             department = argv[++i];
+        else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
+            user = argv[++i];
         else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
             reason = argv[++i];
         else if (!number && argv[i][0] != '-')
@@ -196,8 +199,8 @@ int ctl_return(const sq_config_t *config, int argc, char *argv[])
         else
             number = NULL, i = argc;
     }
-    if (!number || !department || !reason || !*reason) {
-        fprintf(stderr, "usage: suqiuctl return NUMBER --department ID --reason TEXT\n");
+    if (!number || !department || !reason || !*reason || !user) {
+        fprintf(stderr, "usage: suqiuctl return NUMBER --department ID --user LOGIN --reason TEXT\n");
         return 2;
     }
     if (!sq_number_valid(number)) {
@@ -207,7 +210,12 @@ int ctl_return(const sq_config_t *config, int argc, char *argv[])
     sq_db_t *db = ctl_connect(config, s_statements);
     if (!db)
         return 1;
-    const char *values[] = {number, department, reason, "suqiuctl"};
+    char actor[80];
+    if (ctl_person(db, user, department, false, actor, sizeof actor)) {
+        sq_db_destroy(&db);
+        return 1;
+    }
+    const char *values[] = {number, department, reason, actor};
     PGresult *result = sq_db_exec(db, "return", 4, values);
     int rc = 1;
     if (result && PQgetvalue(result, 0, 0)[0] == 't') {

@@ -646,6 +646,16 @@ class Hub:
 
     # --- suqiuctl ---
 
+    def add_user(self, login, role="admin", department=None):
+        """An account (password password-LOGIN) for the verbs a person does: suqiuctl user add."""
+        args = ["user", "add", login, "--name", login, "--role", role]
+        if department:
+            args += ["--department", department]
+        done = run([program("suqiuctl"), "-c", self.config_path] + args, input="password-%s\n" % login)
+        if done.returncode != 0:
+            raise HubError("suqiuctl user add %s failed: %s" % (login, done.stderr))
+        return login
+
     def ctl(self, *args, timeout=30, at=None):
         """Run suqiuctl on this hub; at (ISO-8601) sets the hub's clock in its sessions
         (suqiu_now(), through PGOPTIONS), for tests on a fake clock."""

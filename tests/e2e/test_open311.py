@@ -823,8 +823,10 @@ class Open311Tests(Open311Case):
         self.assertTrue(item["expected_datetime"], "no expected_datetime once routed")
         self.assertIn(item["status_notes"], (None, ""))
 
+        clerk = self.hub.add_user("clerk-%d" % (int(time.time() * 1000) % 100000))
+
         def ctl(*args):
-            result = self.hub.ctl(*args)
+            result = self.hub.ctl(*args, "--user", clerk)
             self.assertEqual(result.returncode, 0,
                              "suqiuctl %s: %s%s" % (args, result.stdout, result.stderr))
 

@@ -30,6 +30,7 @@ class RoutingTests(unittest.TestCase):
         cls.hub = harness.Hub(name="routing", overrides={
             "worker": {"services": harness.ALL_SERVICES},
         }).start()
+        cls.clerk = cls.hub.add_user("clerk")   # the person of the verbs a person does
 
     @classmethod
     def tearDownClass(cls):
@@ -90,9 +91,11 @@ class RoutingTests(unittest.TestCase):
                                   title="虹桥镇中心小学食堂卫生差",
                                   content="虹桥镇中心小学学校食堂后厨脏乱，饭菜里吃出头发。"))
         self.wait_state(number, ("dispatched",))
-        wrong = self.hub.ctl("return", number, "--department", "scjgj", "--reason", "不是牵头单位")
+        wrong = self.hub.ctl("return", number, "--department", "scjgj", "--reason", "不是牵头单位",
+                             "--user", self.clerk)
         self.assertEqual(wrong.returncode, 1, "a co-handler cannot return it")
-        done = self.hub.ctl("return", number, "--department", "jyj", "--reason", "属于市场监管职责")
+        done = self.hub.ctl("return", number, "--department", "jyj", "--reason", "属于市场监管职责",
+                            "--user", self.clerk)
         self.assertEqual(done.returncode, 0, done.stderr)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -146,11 +149,12 @@ class RoutingTests(unittest.TestCase):
         number = self.post(title="请回电", content="有事请回电话。", phone="13600000003",
                            address="不详")
         self.assertEqual(self.wait_state(number, ("dispatched", "triage"))["state"], "triage")
-        bad = self.hub.ctl("correct", number, "--category", "no.such", "--reason", "x")
+        bad = self.hub.ctl("correct", number, "--category", "no.such", "--reason", "x",
+                           "--user", self.clerk)
         self.assertEqual(bad.returncode, 2)
         self.assertIn("no category", bad.stderr)
         done = self.hub.ctl("correct", number, "--category", "urban.property", "--type", "投诉",
-                            "--reason", "来电人补充: 物业问题")
+                            "--reason", "来电人补充: 物业问题", "--user", self.clerk)
         self.assertEqual(done.returncode, 0, done.stderr)
         order = self.wait_state(number, ("dispatched",))
         self.assertEqual(order["category"], "urban.property")
@@ -186,7 +190,7 @@ class RoutingTests(unittest.TestCase):
         self.wait_state(number, ("dispatched", "triage"))
         # Make the type certain (the classifier may call it 举报), which also re-routes it.
         done = self.hub.ctl("correct", number, "--type", "投诉", "--category",
-                            "food.consumer_dispute", "--reason", "消费纠纷投诉")
+                            "food.consumer_dispute", "--reason", "消费纠纷投诉", "--user", self.clerk)
         self.assertEqual(done.returncode, 0, done.stderr)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -262,7 +266,8 @@ class RoutingTests(unittest.TestCase):
         self.assertEqual(self.wait_state(repeat, ("merged", "dispatched", "triage"))["state"], "merged")
 
         def ctl(*args):
-            return self.hub.ctl(*args)
+            person = ("--user", self.clerk) if args[0] in ("sign", "respond", "close") else ()
+            return self.hub.ctl(*args, *person)
 
         refused = ctl("close", first, "--department", lead)
         self.assertEqual(refused.returncode, 1)
