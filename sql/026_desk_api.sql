@@ -128,6 +128,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
     SELECT complaint_json(c.id) - 'caller_name' - 'phone'
            || jsonb_build_object(
                'person', desk_person(c.id),
+               'respondent', complaint_respondent_json(c.id),
                'deadlines', complaint_deadlines_json(c.id),
                'replies', complaint_replies_json(c.id),
                'light', desk_light(c.id),

@@ -136,6 +136,23 @@ CREATE FUNCTION desk_catalog() RETURNS jsonb LANGUAGE sql STABLE AS $$
         'urgencies', '[{"id":"urgent","name":"紧急"},{"id":"normal","name":"一般"}]'::jsonb)
 $$;
 
+-- The hotlines' answer rate (接通率) of a period, per line and for both, with the target
+-- (call_answer_rate in 012): for the supervisors' measures.
+CREATE FUNCTION desk_calls(p_from date, p_to date) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM desk_user() WHERE role IN ('supervisor', 'admin')) THEN
+        RAISE EXCEPTION 'the answer rate is for supervisors' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN coalesce((SELECT jsonb_agg(to_jsonb(r)) FROM call_answer_rate(p_from, p_to) r), '[]');
+END $$;
+
+-- The desk reads the respondent business of the complaints it sees, and the call records.
+ALTER TABLE complaint_respondent ENABLE ROW LEVEL SECURITY;
+CREATE POLICY desk_sees ON complaint_respondent FOR SELECT TO suqiu_desk
+    USING (EXISTS (SELECT 1 FROM complaint c WHERE c.id = complaint_id));
+ALTER VIEW call_answer_rate_daily SET (security_invoker = true);
+GRANT SELECT ON complaint_respondent, call_record, call_line, call_answer_rate_daily TO suqiu_desk;
+
 -- Users, for the admins.
 CREATE FUNCTION desk_users() RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$

@@ -40,6 +40,7 @@ const sq_db_statement_t desk_statements[] = {
     {"overdue", "SELECT desk_overdue()::text"},
     {"stats", "SELECT desk_stats($1::date, $2::date, $3)::text"},
     {"catalog", "SELECT desk_catalog()::text"},
+    {"calls", "SELECT desk_calls($1::date, $2::date)::text"},
     {"users", "SELECT desk_users()::text"},
     {"user_put", "SELECT desk_user_put($1, $2, $3, $4, $5, $6::boolean)"},
     SQ_DEADLINE_STATEMENTS,

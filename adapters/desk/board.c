@@ -24,9 +24,8 @@ static void s_answer_json(desk_t *self, desk_session_t **session, sq_http_reques
 {
     if (!result) {
         const char *why = sq_db_error((*session)->db);
-        s_error(request, strstr(why, "may not") || strstr(why, "only an admin") ? 403 : 503,
-                strstr(why, "may not") || strstr(why, "only an admin") ? "not allowed"
-                                                                       : "cannot be read now; try again");
+        bool refused = strstr(why, "may not") || strstr(why, "only an admin") || strstr(why, "for supervisors");
+        s_error(request, refused ? 403 : 503, refused ? "not allowed" : "cannot be read now; try again");
     }
     else
         sq_http_reply(request, 200, "application/json; charset=utf-8", PQgetvalue(result, 0, 0),
@@ -241,6 +240,22 @@ void board_stats(void *app, sq_http_request_t *request)
     sq_http_reply(request, 200, "text/csv; charset=utf-8", body, strlen(body));
     free(body);
     free(csv);
+}
+
+//  The hotlines' answer rate of a period (from, to: dates, both included), for supervisors.
+void board_calls(void *app, sq_http_request_t *request)
+{
+    desk_t *self = (desk_t *) app;
+    const char *from = sq_http_query(request, "from"), *to = sq_http_query(request, "to");
+    if (!s_date_ok(from) || !s_date_ok(to)) {
+        s_error(request, 400, "from and to are dates: 2026-11-01");
+        return;
+    }
+    desk_session_t *session = desk_begin(self, request, false);
+    if (!session)
+        return;
+    const char *values[] = {from, to};
+    s_answer_json(self, &session, request, sq_db_exec(session->db, "calls", 2, values));
 }
 
 void board_catalog(void *app, sq_http_request_t *request)

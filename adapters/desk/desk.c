@@ -278,6 +278,7 @@ static const sq_http_route_t s_routes[] = {
     {"GET", "/api/callers", board_callers},
     {"GET", "/api/overdue", board_overdue},
     {"GET", "/api/stats", board_stats},
+    {"GET", "/api/calls", board_calls},
     {"GET", "/api/catalog", board_catalog},
     {"GET", "/api/users", board_users},
     {"POST", "/api/users", board_user_put},

@@ -19,6 +19,13 @@
                                                 co_opinion, close (the lead's; co_opinion the
                                                 co-handlers'), callback (operators), urge,
                                                 extension, return_review, unmask (supervisors)
+        POST /api/complaints                    the operator's new work order (as the hotline API)
+        GET  /api/callers?phone=                a caller's history (operators, supervisors)
+        GET  /api/overdue                       the overdue and soon-due stages the user sees
+        GET  /api/stats?from=&to=&by=[&format=csv]   the measures, with satisfaction
+        GET  /api/calls?from=&to=               the hotlines' answer rate (supervisors)
+        GET  /api/catalog                       departments, categories, regions, labels
+        GET|POST /api/users, POST /api/config/check    the admins'
     Errors are {"error": ...}: 400 bad input, 401 no session, 403 not allowed (or no CSRF token),
     404 unknown or not visible, 409 not in a state for it, 423 account locked, 429 too many
     logins, 503 the database cannot be reached.

@@ -57,6 +57,7 @@ void board_new_complaint(void *app, sq_http_request_t *request);
 void board_callers(void *app, sq_http_request_t *request);
 void board_overdue(void *app, sq_http_request_t *request);
 void board_stats(void *app, sq_http_request_t *request);
+void board_calls(void *app, sq_http_request_t *request);
 void board_catalog(void *app, sq_http_request_t *request);
 void board_users(void *app, sq_http_request_t *request);
 void board_user_put(void *app, sq_http_request_t *request);

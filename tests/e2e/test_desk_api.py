@@ -286,6 +286,10 @@ class DeskWorkTest(DeskCase):
         self.assertIn("attachment", csv.header("Content-Disposition"))
         operator, _ = self.session("operator")
         self.assertEqual(self.get(operator, "/api/stats?from=%s&to=%s" % (today, today)).status, 403)
+        calls = self.get(supervisor, "/api/calls?from=%s&to=%s" % (today, today))
+        self.assertEqual(calls.status, 200, calls.json)
+        self.assertIn("all", [row["line"] for row in calls.json])
+        self.assertEqual(self.get(agri, "/api/calls?from=%s&to=%s" % (today, today)).status, 403)
 
     def test_admin_users_and_the_configuration_check(self):
         admin, _ = self.session("admin")
