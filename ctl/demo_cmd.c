@@ -1,12 +1,14 @@
 /*  suqiuctl demo: a living system at once, for newcomers and tests, never for production.
         suqiuctl demo [--count N] [--force]
     Adds the demo accounts (admin, operator, supervisor, and the desks edu 市教育局, agri
-    市农业农村局, samr 市市场监管局; each with the password demo-<name>) and N work orders
-    (default 300) received over the last five weeks through every channel, with the project's
-    own training texts; hands them to classification and routing (the workers must run), and
-    then takes some of the three demo desks' complaints on: signed for, answered, closed with a
-    call-back, an extension and a return waiting for a supervisor.  Their external ids begin
-    with DEMO-: a second run adds nothing twice.  It refuses a database that holds other
+    市农业农村局, samr 市市场监管局; each with the password demo-<name>; every other
+    department's desk as desk-<id>, password demo-desk) and N work orders (default 300)
+    received over the last five weeks through every channel, with the project's own training
+    texts; hands them to classification and routing (the workers must run), and then has the
+    departments take them on at the time they would have (the hub's clock, suqiu.now, set back
+    for each step): the older ones mostly closed and called back, the recent ones in hand, a
+    few overdue, and an extension and a return waiting for a supervisor.  Their external ids
+    begin with DEMO-: a second run adds nothing twice.  It refuses a database that holds other
     complaints than demo ones, unless --force.  */
 #include <czmq.h>
 #include <jansson.h>
@@ -27,14 +29,24 @@ static const sq_db_statement_t s_statements[] = {
     {"intake", "SELECT idx, number, created FROM intake_batch($1::jsonb, 'suqiuctl demo')"},
     {"waiting", "SELECT count(*) FROM complaint WHERE external_id LIKE 'DEMO-%'"
                 " AND state IN ('received', 'classified')"},
-    {"mine", "SELECT number, lead_department, state, row_number() OVER (ORDER BY number)"
-             " FROM complaint WHERE external_id LIKE 'DEMO-%' AND state = 'dispatched'"
-             " AND lead_department = ANY ('{jyj,nyncj,scjgj}') ORDER BY number"},
+    {"departments", "SELECT id, name FROM department ORDER BY id"},
+    {"mine", "SELECT c.number, c.lead_department, extract(epoch FROM c.received_at)::bigint,"
+             " extract(epoch FROM max(d.due_at) FILTER (WHERE d.stage = 'sign_for'))::bigint,"
+             " extract(epoch FROM max(d.due_at) FILTER (WHERE d.stage = 'first_response'))::bigint,"
+             " extract(epoch FROM max(d.due_at) FILTER (WHERE d.stage = 'close'))::bigint"
+             " FROM complaint c JOIN complaint_deadline d ON d.complaint_id = c.id"
+             " WHERE c.external_id LIKE 'DEMO-%' AND c.state = 'dispatched'"
+             " GROUP BY c.id ORDER BY c.number"},
+    {"clock", "SELECT set_config('suqiu.now', $1, false)"},
     {"sign", "SELECT complaint_sign_for($1, $2, $3)"},
     {"reply", "SELECT complaint_respond($1, $2, $3, 'phone', $4)"},
     {"close", "SELECT complaint_close($1, $2, '已办结', $3)"},
-    {"callback", "INSERT INTO complaint_callback (complaint_id, satisfaction, note, actor)"
-                 " SELECT id, $2, $3, 'user:operator' FROM complaint WHERE number = $1"},
+    {"callback", "WITH c AS (SELECT id FROM complaint WHERE number = $1),"
+                 " b AS (INSERT INTO complaint_callback (complaint_id, satisfaction, note, actor)"
+                 " SELECT id, $2, $3, 'user:operator' FROM c)"
+                 " INSERT INTO complaint_event (complaint_id, kind, actor, detail)"
+                 " SELECT id, 'callback', 'user:operator', jsonb_build_object('satisfaction', $2::text,"
+                 " 'note', $3::text, 'reopened', false) FROM c"},
     {"extend", "SELECT complaint_extension_request($1, $2, 'close', '5wd', '需要第三方检测报告', $3)"},
     {"return", "INSERT INTO complaint_return_request (complaint_id, department, reason, asked_by)"
                " SELECT id, $2, '不属于本部门职责：应由属地政府处理', $3 FROM complaint WHERE number = $1"},
@@ -81,6 +93,17 @@ static json_t *s_texts(const sq_config_t *config)
     return texts;
 }
 
+static int s_user(sq_db_t *db, const char *login, const char *name, const char *role,
+                  const char *department, const char *hash)
+{
+    const char *values[] = {login, name, role, department, hash};
+    PGresult *result = sq_db_exec(db, "user", 5, values);
+    PQclear(result);
+    return result ? 0 : 1;
+}
+
+//  The named demo accounts, each with the password demo-<login>, and a desk for every other
+//  department, desk-<id>, all with the password demo-desk.
 static int s_users(sq_db_t *db)
 {
     for (size_t i = 0; i < sizeof s_accounts / sizeof s_accounts[0]; i++) {
@@ -98,15 +121,27 @@ static int s_users(sq_db_t *db)
         }
         char password[64], hash[SQ_PASSWORD_HASH_MAX];
         snprintf(password, sizeof password, "demo-%s", account[0]);
-        if (sq_password_hash(password, hash))
+        if (sq_password_hash(password, hash)
+            || s_user(db, account[0], account[1], account[2], account[3], hash))
             return 1;
-        const char *values[] = {account[0], account[1], account[2], account[3], hash};
-        PGresult *result = sq_db_exec(db, "user", 5, values);
-        if (!result)
-            return 1;
-        PQclear(result);
     }
-    return 0;
+    char hash[SQ_PASSWORD_HASH_MAX];
+    PGresult *departments = sq_db_exec(db, "departments", 0, NULL);
+    int rc = departments && sq_password_hash("demo-desk", hash) == 0 ? 0 : 1;
+    for (int row = 0; rc == 0 && row < PQntuples(departments); row++) {
+        const char *id = PQgetvalue(departments, row, 0);
+        bool named = false;
+        for (size_t i = 0; i < sizeof s_accounts / sizeof s_accounts[0]; i++)
+            named |= s_accounts[i][3] && streq(s_accounts[i][3], id);
+        if (named)
+            continue;
+        char login[64], name[160];
+        snprintf(login, sizeof login, "desk-%s", id);
+        snprintf(name, sizeof name, "%s分拨台", PQgetvalue(departments, row, 1));
+        rc = s_user(db, login, name, "department", id, hash);
+    }
+    PQclear(departments);
+    return rc;
 }
 
 //  The N envelopes, received over the last five weeks, through every channel.
@@ -166,51 +201,105 @@ static long s_count(sq_db_t *db, const char *statement)
     return count;
 }
 
-//  Take some of the demo desks' complaints on, as their people would have.
+//  The account that acts for a department: a named demo desk, or desk-<id>.
+static void s_actor(const char *department, char *actor, size_t size)
+{
+    for (size_t i = 0; i < sizeof s_accounts / sizeof s_accounts[0]; i++)
+        if (s_accounts[i][3] && streq(s_accounts[i][3], department)) {
+            snprintf(actor, size, "user:%s", s_accounts[i][0]);
+            return;
+        }
+    snprintf(actor, size, "user:desk-%s", department);
+}
+
+//  The moment a share of the time from receipt to a deadline has passed, and never before
+//  the step before it (after + 10 minutes).
+static time_t s_moment(time_t received, time_t due, double share, time_t after)
+{
+    time_t at = received + (time_t) ((double) (due > received ? due - received : 3600) * share);
+    return at > after + 600 ? at : after + 600;
+}
+
+//  Set the hub's clock for the statements that follow (suqiu_now(), 007_extensions) to at;
+//  false when that moment is still to come (the step is not done yet).
+static bool s_clock(sq_db_t *db, time_t at)
+{
+    if (at > time(NULL) - 60)
+        return false;
+    char text[40];
+    strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", gmtime(&at));
+    const char *values[] = {text};
+    PQclear(sq_db_exec(db, "clock", 1, values));
+    return true;
+}
+
+//  Take the demo's complaints on as the departments' people would have, at the time they
+//  would have: each stage done at a share of the time to its deadline (a few late), so the
+//  older ones are closed and mostly called back, the recent ones in hand, a few overdue; and
+//  on the three named desks an extension and a return waiting for a supervisor's decision.
 static int s_progress(sq_db_t *db)
 {
     PGresult *mine = sq_db_exec(db, "mine", 0, NULL);
     if (!mine)
         return 1;
-    static const char *const users[][2] = {{"jyj", "user:edu"}, {"nyncj", "user:agri"}, {"scjgj", "user:samr"}};
-    int moved = 0;
+    static const char *const satisfaction[] = {"satisfied", "satisfied", "satisfied", "satisfied",
+                                               "satisfied", "satisfied", "basically", "basically",
+                                               "satisfied", "dissatisfied"};
+    int closed = 0, in_hand = 0, waiting = 0, named = 0;
     for (int row = 0; row < PQntuples(mine); row++) {
         const char *number = PQgetvalue(mine, row, 0), *lead = PQgetvalue(mine, row, 1);
-        int step = atoi(PQgetvalue(mine, row, 3)) % 8;
-        const char *actor = "user:supervisor";
-        for (size_t u = 0; u < 3; u++)
-            if (streq(users[u][0], lead))
-                actor = users[u][1];
+        time_t received = (time_t) atoll(PQgetvalue(mine, row, 2));
+        time_t due_sign = (time_t) atoll(PQgetvalue(mine, row, 3));
+        time_t due_reply = (time_t) atoll(PQgetvalue(mine, row, 4));
+        time_t due_close = (time_t) atoll(PQgetvalue(mine, row, 5));
+        unsigned chance = (unsigned) (((unsigned) row * 2654435761u) >> 7) % 100;
+        double late = chance < 4 ? 1.5 : 1.0;     //  a few are late, or overdue still
+        char actor[80];
+        s_actor(lead, actor, sizeof actor);
         const char *values[] = {number, lead, actor};
-        const char *reply_values[] = {number, lead, "经现场核查，已责令整改，并将持续跟进。", actor};
-        const char *close_values[] = {number, lead, actor};
-        PGresult *result = NULL;
-        if (step >= 1 && step <= 4) {   //  signed for, and then further
-            result = sq_db_exec(db, "sign", 3, values);
-            PQclear(result);
-            if (step >= 2)
-                PQclear(sq_db_exec(db, "reply", 4, reply_values));
-            if (step >= 3)
-                PQclear(sq_db_exec(db, "close", 3, close_values));
-            if (step == 4) {
-                const char *callback[] = {number, "satisfied", "对处理结果满意"};
-                PQclear(sq_db_exec(db, "callback", 3, callback));
+        const char *reply[] = {number, lead, "经现场核查，已责令整改，并将持续跟进。", actor};
+        time_t signed_at = s_moment(received, due_sign, late * (0.2 + (chance % 5) / 10.0), received);
+        time_t replied_at = s_moment(received, due_reply, late * (0.5 + (chance % 4) / 10.0), signed_at);
+        time_t closed_at = s_moment(received, due_close, late * (0.6 + (chance % 3) / 10.0), replied_at);
+        if (strncmp(actor, "user:desk-", 10) != 0 && received > time(NULL) - 10 * 86400
+            && ++named % 7 < 2) {
+            if (named % 7 == 0 && s_clock(db, replied_at)) {
+                PQclear(sq_db_exec(db, "sign", 3, values));     //  an extension waiting
+                PQclear(sq_db_exec(db, "reply", 4, reply));
+                PQclear(sq_db_exec(db, "extend", 3, values));
+                waiting++;
+                continue;
             }
-            moved++;
+            if (named % 7 == 1 && s_clock(db, signed_at)) {
+                PQclear(sq_db_exec(db, "return", 3, values));    //  a return waiting
+                waiting++;
+                continue;
+            }
         }
-        else if (step == 5) {           //  an extension waiting for a supervisor
-            PQclear(sq_db_exec(db, "sign", 3, values));
-            PQclear(sq_db_exec(db, "extend", 3, values));
-            moved++;
-        }
-        else if (step == 6) {           //  a return waiting for review
-            PQclear(sq_db_exec(db, "return", 3, values));
-            moved++;
+        if (!s_clock(db, signed_at))
+            continue;
+        PQclear(sq_db_exec(db, "sign", 3, values));
+        in_hand++;
+        if (!s_clock(db, replied_at))
+            continue;
+        PQclear(sq_db_exec(db, "reply", 4, reply));
+        if (!s_clock(db, closed_at))
+            continue;
+        PQclear(sq_db_exec(db, "close", 3, values));
+        closed++;
+        in_hand--;
+        if (chance % 4 != 0 && s_clock(db, closed_at + 86400)) {
+            const char *said = satisfaction[chance % 10];
+            const char *callback[] = {number, said, streq(said, "dissatisfied") ? "办理速度偏慢"
+                                                                                 : "对处理结果满意"};
+            PQclear(sq_db_exec(db, "callback", 3, callback));
         }
     }
     PQclear(mine);
-    printf("suqiuctl demo: %d of the demo desks' complaints taken on (signed for, answered, "
-           "closed, an extension or a return waiting)\n", moved);
+    const char *values[] = {""};
+    PQclear(sq_db_exec(db, "clock", 1, values));
+    printf("suqiuctl demo: the departments took the work orders on at the time they would have: "
+           "%d closed, %d in hand, %d waiting for a supervisor's decision\n", closed, in_hand, waiting);
     return 0;
 }
 
@@ -259,8 +348,10 @@ int ctl_demo(const sq_config_t *config, int argc, char *argv[])
         size_t index;
         json_t *number;
         json_array_foreach(numbers, index, number)
-            if (handoff)
-                sq_handoff_send(handoff, "suqiu.classify", "new", json_string_value(number));
+            if (handoff && sq_handoff_send(handoff, "suqiu.classify", "new", json_string_value(number)) < 0) {
+                printf("suqiuctl demo: the hub's queue is full; the sweeper hands the rest on\n");
+                break;
+            }
         int64_t deadline = zclock_mono() + S_WAIT_S * 1000;
         long waiting = s_count(db, "waiting");
         while (waiting > 0 && zclock_mono() < deadline) {

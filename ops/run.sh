@@ -78,7 +78,8 @@ suqiu is running, under its supervisor (s6), which restarts any process that die
   web      $web/   (the citizens' form; status page $web/status)
            $web/open311/v2/   (Open311 GeoReport v2; development api_key: $(config web.api_keys))
   desk     $desk/   (the staff desks; $demo_note: admin, operator, supervisor,
-           and the desks edu, agri, samr, each with the password demo-<name>; never in production)
+           and the desks edu, agri, samr, each with the password demo-<name>; every other
+           department's desk as desk-<id>, password demo-desk; never in production)
   database $(uses_external_db && echo "database.conninfo from $CONFIG" || echo "private PostgreSQL, unix socket $PGSOCK_DIR, database $(config database.name)")
   logs     $LOG_DIR/NAME/current; deaths and restarts in $LOG_DIR/supervise.log
 Try:

@@ -75,7 +75,7 @@ void api_list(void *app, sq_http_request_t *request)
     if (!session)
         return;
     json_t *filter = json_object();
-    const char *names[] = {"department", "state", "q", "light", "channel", "role", NULL};
+    const char *names[] = {"department", "state", "q", "light", "channel", "role", "waiting", NULL};
     for (const char *const *name = names; *name; name++)
         s_filter(filter, request, *name);
     char *filter_text = json_dumps(filter, JSON_COMPACT);

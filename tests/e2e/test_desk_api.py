@@ -256,6 +256,11 @@ class DeskWorkTest(DeskCase):
         self.assertEqual(asked.status, 200, asked.json)
         listed = self.get(supervisor, "/api/complaints?limit=200").json["items"]
         self.assertTrue([i for i in listed if i["number"] == number and i.get("return_waiting")])
+        waiting = self.get(supervisor, "/api/complaints?waiting=return&limit=200").json["items"]
+        self.assertIn(number, [i["number"] for i in waiting])
+        self.assertTrue(all(i.get("return_waiting") for i in waiting), waiting)
+        self.assertNotIn(number, [i["number"] for i in
+                                  self.get(supervisor, "/api/complaints?waiting=extension&limit=200").json["items"]])
         self.assertEqual(self.act(agri, number, "return_review", {"approve": True}).status, 403)
         refused = self.act(supervisor, number, "return_review", {"approve": False, "reason": "确属种植环节"})
         self.assertEqual(refused.status, 200, refused.json)
