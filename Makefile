@@ -20,7 +20,7 @@ LIB_SRC     = lib/sq_alloc.c lib/sq_date.c lib/sq_utf8.c lib/sq_log.c lib/sq_con
 BROKER_SRC  = broker/main.c broker/broker.c
 WORKER_SRC  = workers/main.c workers/intake.c workers/lookup.c workers/sweeper.c \
               workers/classify.c workers/route.c workers/catalog_sync.c workers/deadline.c \
-              workers/calls.c
+              workers/calls.c workers/outbox.c
 HOTLINE_SRC = adapters/hotline/main.c adapters/hotline/hotline.c
 WEB_SRC     = adapters/web/main.c adapters/web/web.c adapters/web/open311.c adapters/web/citizen.c
 DESK_SRC    = adapters/desk/main.c adapters/desk/desk.c adapters/desk/api.c adapters/desk/board.c
