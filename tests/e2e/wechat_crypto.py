@@ -83,6 +83,14 @@ def encrypt(aes_key43, appid, xml, random16=None):
     return base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode("ascii")
 
 
+def encrypt_raw(aes_key43, plain):
+    """The base64 of plain (bytes, a multiple of 16) encrypted as it is, without the layout
+    or the padding: how the malformed vectors of the tests are made."""
+    key = aes_key(aes_key43)
+    encryptor = _cipher(key).encryptor()
+    return base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode("ascii")
+
+
 def decrypt_bytes(aes_key43, appid, b64):
     """The XML bytes inside a base64 Encrypt, checking padding, length and appid."""
     key = aes_key(aes_key43)
@@ -213,6 +221,21 @@ def vectors():
         "other appid (wxother000000000002) encrypt = %s"
         % encrypt(AES_KEY, "wxother000000000002", "<xml></xml>", VECTOR_RANDOM),
     ]
+    # Malformed plaintexts, each encrypted as it is: what the C decrypt must refuse.
+    head = VECTOR_RANDOM + struct.pack(">I", 11) + b"<xml></xml>" + APPID.encode()   # 49 bytes
+    malformed = [
+        ("pad byte 0", head + bytes(15)),
+        ("pad byte 33", head + bytes([33]) * 15),
+        ("pad bytes disagree", head + bytes([9]) * 6 + bytes([3]) + bytes([9]) * 8),
+        ("length past the end", VECTOR_RANDOM + struct.pack(">I", 1000) + b"<xml></xml>"
+         + APPID.encode() + bytes([15]) * 15),
+        ("length 2^32-1", VECTOR_RANDOM + b"\xff\xff\xff\xff" + b"<xml></xml>"
+         + APPID.encode() + bytes([15]) * 15),
+        ("no head (all padding)", bytes([32]) * 32),
+        ("head cut (12 bytes and padding)", VECTOR_RANDOM[:12] + bytes([20]) * 20),
+    ]
+    for name, plain in malformed:
+        lines.append("%s = %s" % (name, encrypt_raw(AES_KEY, plain)))
     return "\n".join(lines)
 
 
