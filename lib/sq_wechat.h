@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 #define SQ_WECHAT_XML_MAX (64 * 1024)   //  the platform's messages are a few KiB at most
-#define SQ_WECHAT_DEPTH_MAX 8            //  <xml> is 1; event details nest to 4
+#define SQ_WECHAT_DEPTH_MAX 8            //  <xml> is 1; SendPicsInfo/PicList/item/PicMd5Sum 5
 #define SQ_WECHAT_WRONG_APPID (-2)       //  sq_wechat_decrypt: a message for another account
 
 //  ---------------------------------------------------------------------------------------
