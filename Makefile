@@ -3,7 +3,7 @@
 
 BUILD    ?= build
 CC       ?= cc
-PKGS      = libczmq libzmq libpq yaml-0.1 jansson libmicrohttpd zlib libxml-2.0 openssl libsodium
+PKGS      = libczmq libzmq libpq yaml-0.1 jansson libmicrohttpd zlib libxml-2.0 openssl libsodium libcurl
 OPT      ?= -O2 -g
 WARN      = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 ALL_CFLAGS  = $(OPT) $(WARN) -Ilib $(EXTRA_INCLUDES) $(SANITIZE) $(CFLAGS)
@@ -25,6 +25,7 @@ WORKER_SRC  = workers/main.c workers/intake.c workers/lookup.c workers/sweeper.c
 HOTLINE_SRC = adapters/hotline/main.c adapters/hotline/hotline.c
 WEB_SRC     = adapters/web/main.c adapters/web/web.c adapters/web/open311.c adapters/web/citizen.c
 DESK_SRC    = adapters/desk/main.c adapters/desk/desk.c adapters/desk/api.c adapters/desk/board.c
+WECHAT_SRC  = adapters/wechat/main.c adapters/wechat/wechat.c adapters/wechat/sender.c
 CTL_SRC     = ctl/main.c ctl/connect.c ctl/migrate.c ctl/show.c ctl/route_cmd.c ctl/catalog_cmd.c ctl/classify_cmd.c ctl/correct_cmd.c ctl/calendar_cmd.c ctl/action_cmd.c \
               ctl/rules.c ctl/deadline_cmd.c ctl/stats_cmd.c ctl/spool_cmd.c ctl/user_cmd.c ctl/demo_cmd.c ctl/history_cmd.c ctl/import_cmd.c
 TEST_SRC    = tests/check_main.c tests/test_log.c tests/test_config.c tests/test_mdp.c tests/test_mdp_worker.c \
@@ -36,7 +37,7 @@ TEST_SRC    = tests/check_main.c tests/test_log.c tests/test_config.c tests/test
 
 LIB       = $(BUILD)/libsuqiu.a
 BIN       = $(BUILD)/bin
-PROGRAMS  = $(BIN)/suqiu-broker $(BIN)/suqiu-worker $(BIN)/suqiu-hotline $(BIN)/suqiu-web $(BIN)/suqiu-desk $(BIN)/suqiuctl
+PROGRAMS  = $(BIN)/suqiu-broker $(BIN)/suqiu-worker $(BIN)/suqiu-hotline $(BIN)/suqiu-web $(BIN)/suqiu-desk $(BIN)/suqiu-wechat $(BIN)/suqiuctl
 TESTS     = $(BIN)/check_suqiu
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -65,6 +66,11 @@ $(BIN)/suqiu-worker: $(call obj,$(WORKER_SRC)) $(LIB)
 	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/suqiu-hotline: $(call obj,$(HOTLINE_SRC)) $(LIB)
+	@mkdir -p $(BIN)
+	@echo "  LINK  $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/suqiu-wechat: $(call obj,$(WECHAT_SRC)) $(LIB)
 	@mkdir -p $(BIN)
 	@echo "  LINK  $@"
 	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)

@@ -66,6 +66,23 @@ typedef struct {
     int desk_broker_timeout_ms;
     int desk_broker_retries;
 
+    char *wechat_address;         //  the WeChat Official Account's callback (citizen-facing)
+    int wechat_port;
+    char *wechat_path;            //  the callback's path, e.g. /wechat
+    int wechat_threads;
+    char *wechat_token;           //  the account's Token, signs the platform's requests
+    char *wechat_appid;           //  the account's AppID, checked in every safe-mode message
+    char *wechat_encoding_aes_key;   //  43 characters: the AES key of safe mode
+    char *wechat_app_secret;      //  AppSecret, for cgi-bin/token
+    char *wechat_api_base;        //  the platform's API (cgi-bin/token, message/custom/send)
+    int wechat_replay_window_s;   //  a timestamp older (or newer) than this is refused
+    int wechat_follow_minutes;    //  a message this soon after the sender's last one adds to it
+    int wechat_ack_after_s;       //  the number by customer-service message after a spooled one
+    int wechat_broker_timeout_ms;    //  Lazy Pirate within the platform's 5 seconds
+    int wechat_broker_retries;
+    int wechat_send_interval_ms;  //  how often the sender looks for replies owed
+    int wechat_send_max_tries;    //  a message not sent after this many tries is failed
+
     char *catalog_dir;           //  departments/regions/categories/matrix YAML; "" = this file's folder
 
     char *classify_model_dir;    //  trained models; "" = <root>/var/models

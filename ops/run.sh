@@ -21,7 +21,8 @@ done
 sv_define hotline 4 "$BIN/suqiu-hotline" -c "$CONFIG"
 sv_define web 4 "$BIN/suqiu-web" -c "$CONFIG"
 sv_define desk 4 "$BIN/suqiu-desk" -c "$CONFIG"
-daemons+=(hotline web desk)
+sv_define wechat 4 "$BIN/suqiu-wechat" -c "$CONFIG"
+daemons+=(hotline web desk wechat)
 "$(dirname "$0")/assets.sh" desk
 # Workers beyond SUQIU_WORKERS from an earlier run: stopped and removed.
 for dir in "$SCAN_DIR"/worker-*/; do
@@ -59,6 +60,7 @@ done
 curl -fsS "$web/open311/v2/services.json" >/dev/null 2>&1 \
     || die "the web door does not answer at $web/open311/v2/services.json; see $LOG_DIR/web/current"
 desk="http://$(config desk.address):$(config desk.port)"
+wechat="http://$(config wechat.address):$(config wechat.port)$(config wechat.path)"
 # A living system at once: the demo accounts and work orders, the first time, in the private
 # cluster only (a configured database is someone's real one).
 demo_note="the demo accounts and work orders were made on the first run"
@@ -80,6 +82,8 @@ suqiu is running, under its supervisor (s6), which restarts any process that die
   desk     $desk/   (the staff desks; $demo_note: admin, operator, supervisor,
            and the desks edu, agri, samr, each with the password demo-<name>; every other
            department's desk as desk-<id>, password demo-desk; never in production)
+  wechat   $wechat   (the WeChat Official Account's callback; token $(config wechat.token),
+           appid $(config wechat.appid): development values, set the account's in $CONFIG)
   database $(uses_external_db && echo "database.conninfo from $CONFIG" || echo "private PostgreSQL, unix socket $PGSOCK_DIR, database $(config database.name)")
   logs     $LOG_DIR/NAME/current; deaths and restarts in $LOG_DIR/supervise.log
 Try:

@@ -44,7 +44,8 @@ class SupervisedHub:
     def __init__(self, home, workers=2, extra_config=""):
         self.home = os.path.abspath(home)
         os.makedirs(os.path.join(self.home, "config"), exist_ok=True)
-        self.client_port, self.worker_port, self.http_port, self.web_port, self.desk_port = free_ports(5)
+        (self.client_port, self.worker_port, self.http_port, self.web_port, self.desk_port,
+         self.wechat_port) = free_ports(6)
         with open(os.path.join(self.home, "config", "hub.yaml"), "w") as config:
             config.write(
                 "# A hub of its own (written by ops/supervised_hub.py): its own ports; the\n"
@@ -62,11 +63,13 @@ class SupervisedHub:
                 "desk:\n"
                 "  port: %d\n"
                 "  static_dir: %s\n"
+                "wechat:\n"
+                "  port: %d\n"
                 "catalog:\n"
                 "  dir: %s\n%s" % (self.client_port, self.worker_port, self.http_port,
                                    self.web_port, os.path.join(ROOT, "adapters", "web", "pages"),
                                    self.desk_port, os.path.join(ROOT, "adapters", "desk", "static"),
-                                   os.path.join(ROOT, "config"), extra_config))
+                                   self.wechat_port, os.path.join(ROOT, "config"), extra_config))
         self.env = {key: value for key, value in os.environ.items()
                     if not key.startswith("PG") and key != "SUQIU_CONFIG"}
         self.env["SUQIU_HOME"] = self.home

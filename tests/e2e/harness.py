@@ -33,8 +33,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PGSOCK = os.path.join(ROOT, "var", "pgsock")
 PGUSER = "suqiu"
 SQL_DIR = os.path.join(ROOT, "sql")
-DEFAULT_PORTS = {5555, 5556, 8080, 8081, 8090}
-PROGRAMS = ("suqiu-broker", "suqiu-worker", "suqiu-hotline", "suqiu-web", "suqiu-desk", "suqiuctl")
+DEFAULT_PORTS = {5555, 5556, 8080, 8081, 8082, 8090, 2424}
+PROGRAMS = ("suqiu-broker", "suqiu-worker", "suqiu-hotline", "suqiu-web", "suqiu-desk", "suqiu-wechat",
+            "suqiuctl")
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                    "ThreadSanitizer", "AddressSanitizer:DEADLYSIGNAL")
 
@@ -340,6 +341,9 @@ BASE_CONFIG = {
     "desk": {"address": "127.0.0.1", "port": None, "threads": 8, "conninfo": None,
              "static_dir": os.path.join(ROOT, "adapters", "desk", "static"),
              "logins_per_minute": 1000, "lockout_minutes": 15},
+    "wechat": {"address": "127.0.0.1", "port": None, "path": "/wechat", "threads": 8,
+               "broker_timeout_ms": 1000, "broker_retries": 2, "send_interval_ms": 200,
+               "api_base": "http://127.0.0.1:9"},
     "spool": {"dir": None, "replay_ms": 200},
     "limits": {"title_max_chars": 200, "content_max_chars": 4000, "field_max_chars": 500},
     "log": {"level": "info"},
@@ -378,14 +382,16 @@ class Hub:
     sections of keys that replace the test defaults (heartbeat 250 ms, liveness 3, hotline
     timeout 1000 ms x 3, sweep every 200 ms, stale after 1 s)."""
 
-    def __init__(self, workers=1, overrides=None, name=None, web=False, desk=False):
+    def __init__(self, workers=1, overrides=None, name=None, web=False, desk=False, wechat=False):
         self.n = next(_hub_numbers)
         self.name = name or "hub%d" % self.n
         self.database = "suqiu_e2e_%d_%d" % (os.getpid(), self.n)
         self.initial_workers = workers
         self.dir = os.path.join(RUN_DIR, "%02d-%s" % (self.n, self.name))
         self.config_path = os.path.join(self.dir, "hub.yaml")
-        client_port, worker_port, http_port, web_port, desk_port = free_ports(5)
+        client_port, worker_port, http_port, web_port, desk_port, wechat_port = free_ports(6)
+        self.wechat_port = wechat_port
+        self.with_wechat = wechat
         self.http_port = http_port
         self.web_port = web_port
         self.desk_port = desk_port
@@ -401,6 +407,7 @@ class Hub:
         self.config["hotline"]["port"] = http_port
         self.config["web"]["port"] = web_port
         self.config["desk"]["port"] = desk_port
+        self.config["wechat"]["port"] = wechat_port
         self.config["desk"]["conninfo"] = "host=%s user=suqiu_desk dbname=%s" % (PGSOCK, self.database)
         self.spool_dir = os.path.join(self.dir, "spool")
         self.config["spool"]["dir"] = self.spool_dir
@@ -411,6 +418,7 @@ class Hub:
         self.hotline = None
         self.web = None
         self.desk = None
+        self.wechat = None
         self.retired = []          # processes killed by a test, kept to reap
         self._log_counts = {}
         self._created_db = False
@@ -449,6 +457,8 @@ class Hub:
                 self.start_web()
             if self.with_desk:
                 self.start_desk()
+            if self.with_wechat:
+                self.start_wechat()
             self.wait_healthy(health_timeout)
         except BaseException:
             self.stop()
@@ -509,6 +519,19 @@ class Hub:
         self.web = self._spawn("web", "suqiu-web", wrapper)
         return self.web
 
+    def start_wechat(self):
+        """Start the WeChat callback on self.wechat_port."""
+        self.wechat = self._spawn("wechat", "suqiu-wechat")
+        return self.wechat
+
+    def kill_wechat(self, sig=signal.SIGKILL):
+        p = self.wechat
+        p.send_signal(sig)
+        p.wait(10)
+        self.retired.append(p)
+        self.wechat = None
+        return p.returncode
+
     def start_desk(self):
         """Start the staff desks on self.desk_port."""
         self.desk = self._spawn("desk", "suqiu-desk")
@@ -531,13 +554,14 @@ class Hub:
         return p.returncode
 
     def processes(self):
-        return [p for p in [self.desk, self.web, self.hotline] + self.workers + [self.broker] + self.retired
+        return [p for p in [self.wechat, self.desk, self.web, self.hotline] + self.workers + [self.broker] + self.retired
                 if p is not None]
 
     def check_alive(self):
         """Raise HubError naming any hub process that has exited."""
         dead = []
         for label, p in [("hotline", self.hotline), ("web", self.web), ("desk", self.desk),
+                         ("wechat", self.wechat),
                          ("broker", self.broker)] + [
                 ("worker-%d" % i, w) for i, w in enumerate(self.workers)]:
             if p is not None and p.poll() is not None:
@@ -556,7 +580,9 @@ class Hub:
                     self.web_port, "GET", "/open311/v2/services.json", timeout=5).status == 200
                 desk_up = self.desk is None or http_request(
                     self.desk_port, "GET", "/api/session", timeout=5).status == 401
-                if last[0] == 200 and web_up and desk_up:
+                wechat_up = self.wechat is None or http_request(
+                    self.wechat_port, "GET", "/wechat", timeout=5).status == 401
+                if last[0] == 200 and web_up and desk_up and wechat_up:
                     return time.monotonic() - (deadline - timeout)
             except OSError as error:
                 last = error
