@@ -57,7 +57,9 @@ async function render() {
   drawHeader();
   if (!user) {
     document.title = '登录 · 诉求分拨工作台';
-    login.show(view, { message: loginMessage, onLogin });
+    const here = h('div.page');
+    fill(view, here);
+    login.show(here, { message: loginMessage, onLogin });
     return;
   }
   const menu = MENUS[user.role] || [];
@@ -72,11 +74,14 @@ async function render() {
   }
   const title = name === 'c' ? '工单 ' + arg : (menu.find(([hash]) => hash === name) || [])[1];
   document.title = title + ' · 诉求分拨工作台';
-  fill(view, h('p.loading', '正在加载……'));
+  // Each page draws into its own element: a page still loading when the user has moved on
+  // draws into one that is no longer shown.
+  const here = h('div.page', h('p.loading', '正在加载……'));
+  fill(view, here);
   try {
-    await page(view, { user, arg });
+    await page(here, { user, arg });
   } catch (error) {
-    if (user) fill(view, notice(error.message || String(error), 'error'));
+    if (user) fill(here, notice(error.message || String(error), 'error'));
   }
 }
 

@@ -23,7 +23,7 @@ function explanation(c, cat) {
   const out = [];
   if (classified) {
     const d = classified.detail;
-    const how = (x) => !x ? '—' : x.by === 'rule' ? '规则 ' + x.rule
+    const how = (x) => !x ? '—' : x.by === 'rule' ? '规则 ' + x.rule : x.by === 'operator' ? '接线员选定'
       : x.confidence !== undefined ? '模型，置信度 ' + Math.round(x.confidence * 100) + '%' : (x.by || '—');
     out.push(['分类依据', '分类：' + how(d.category) + '；类型：' + how(d.type) + '；紧急程度：' + how(d.urgency)
               + (d.low_confidence ? '（把握不足）' : '')]);
