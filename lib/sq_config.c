@@ -40,7 +40,7 @@ static const s_key_t s_keys[] = {
     S_INT("broker", "queue_max", broker_queue_max, 100000, 1, 10000000),
     S_INT("broker", "request_ttl_ms", broker_request_ttl_ms, 30000, 100, 3600000),
     S_STR("worker", "services", worker_services,
-          "suqiu.intake,suqiu.lookup,suqiu.classify,suqiu.route,suqiu.calls"),
+          "suqiu.intake,suqiu.lookup,suqiu.classify,suqiu.route,suqiu.calls,suqiu.outbox"),
     S_INT("worker", "sessions", worker_sessions, 32, 1, 1024),
     S_INT("worker", "reconnect_ms", worker_reconnect_ms, 1000, 10, 60000),
     S_INT("worker", "batch_max", worker_batch_max, 64, 1, 10000),

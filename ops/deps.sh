@@ -8,7 +8,7 @@ PACKAGES=(
     build-essential pkg-config
     libzmq3-dev libczmq-dev libpq-dev libyaml-dev libjansson-dev libmicrohttpd-dev libcsv-dev zlib1g-dev libxml2-dev libssl-dev libsodium-dev check
     postgresql postgresql-contrib s6 systemd
-    python3 python3-zmq curl wrk valgrind
+    python3 python3-zmq python3-cryptography curl wrk valgrind
     chromium fonts-wqy-microhei
 )
 

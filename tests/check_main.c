@@ -24,7 +24,7 @@ static const struct {
     {"db", test_db_suite},         {"intake_db", test_intake_db_suite}, {"calendar", test_calendar_suite},
     {"sla", test_sla_suite},       {"deadline", test_deadline_suite},
     {"hanzi", test_hanzi_suite},   {"repeat", test_repeat_suite},
-    {"history", test_history_suite},
+    {"history", test_history_suite}, {"wechat", test_wechat_suite},
 };
 
 int main(int argc, char *argv[])

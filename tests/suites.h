@@ -31,5 +31,6 @@ Suite *test_intake_db_suite(void);
 Suite *test_hanzi_suite(void);
 Suite *test_repeat_suite(void);
 Suite *test_history_suite(void);
+Suite *test_wechat_suite(void);
 
 #endif

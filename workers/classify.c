@@ -557,6 +557,127 @@ static zmsg_t *s_classify(classify_t *self, const char *number, PGresult *row)
     return reply;
 }
 
+//  The name of a department id (borrowed), or the id itself when the catalogue lacks it.
+static const char *s_department_name(classify_t *self, const char *id)
+{
+    const sq_department_t *department = sq_catalog_department(self->setup.catalog, id);
+    return department ? department->name : id;
+}
+
+//  A preview: what classifying and routing would decide for an envelope (JSON text, checked
+//  by the caller), computed in memory; nothing is read from or written to the database, and
+//  repeat reports are not looked for.
+static zmsg_t *s_preview(classify_t *self, const char *envelope_text)
+{
+    json_t *envelope = json_loads(envelope_text, 0, NULL);
+    const char *content = json_string_value(json_object_get(envelope, "content"));
+    if (!json_is_object(envelope) || !content) {
+        json_decref(envelope);
+        return sq_reply_error("400", NULL, "expected: preview ENVELOPE");
+    }
+    const char *title = json_string_value(json_object_get(envelope, "title"));
+    const char *channel = json_string_value(json_object_get(envelope, "channel"));
+    const char *respondent = json_string_value(json_object_get(envelope, "respondent_address"));
+    s_complaint_t complaint = {
+        .channel = channel ? channel : "hotline12345",
+        .region_text = json_string_value(json_object_get(envelope, "region")),
+        .address = json_string_value(json_object_get(envelope, "address")),
+        .title = sq_hanzi_simplify(title ? title : ""),
+        .content = sq_hanzi_simplify(content),
+        .operator = json_incref(json_object_get(json_object_get(envelope, "extra"), "operator")),
+    };
+    s_decision_t decisions[CLASSIFY_TARGETS];
+    json_t *answer = json_object();
+    for (int target = 0; target < CLASSIFY_TARGETS; target++) {
+        decisions[target] = s_decide(self, (classify_target_t) target, complaint.title,
+                                     complaint.content);
+        const char *chosen = s_operator_label(self, &complaint, (classify_target_t) target,
+                                              decisions[target].why);
+        if (chosen)
+            s_operator_keeps(&decisions[target], chosen);
+    }
+    json_t *setting_why = json_object();
+    const char *setting = s_setting(self, &complaint, setting_why);
+    json_decref(setting_why);
+    sq_gazetteer_match_t place = {NULL, SQ_GAZETTEER_NONE, NULL};
+    char *respondent_simple = respondent && streq(complaint.channel, "hotline12315")
+                                  ? sq_hanzi_simplify(respondent) : NULL;
+    const char *matched = NULL;
+    const sq_region_t *region = respondent_simple
+                                    ? sq_gazetteer_find(self->setup.gazetteer, respondent_simple,
+                                                        &matched) : NULL;
+    free(respondent_simple);
+    if (!region) {
+        sq_gazetteer_locate(self->setup.gazetteer, complaint.region_text, complaint.address,
+                            complaint.title, complaint.content, &place);
+        region = place.region;
+    }
+    s_decision_t *category = &decisions[CLASSIFY_CATEGORY];
+    s_decision_t *type = &decisions[CLASSIFY_TYPE];
+    double threshold = self->setup.min_confidence_percent / 100.0;
+    sq_route_query_t query = {.type = SQ_TYPE_NONE, .region = region ? region->id : NULL,
+                              .channel = complaint.channel, .setting = setting};
+    if (type->value)
+        sq_type_parse(type->value, &query.type);
+    if (type->confidence < threshold)
+        query.unsure |= SQ_ROUTE_UNSURE_TYPE;
+    json_t *lead_why = json_object();
+    const char *by = json_string_value(json_object_get(category->why, "by"));
+    double share = by && streq(by, "operator") ? 1
+                                               : s_lead_share(self, category, query, lead_why);
+    json_decref(lead_why);
+    bool triage = !category->value || share < threshold;
+    sq_route_decision_t route = {.lead = NULL, .co_count = 0, .rule = NULL, .reason = ""};
+    if (!triage && self->setup.matrix) {
+        query.category = category->value;
+        triage = sq_matrix_route(self->setup.matrix, &query, NULL, 0, &route) != 0;
+    }
+    else if (!self->setup.matrix)
+        triage = true;
+    else
+        snprintf(route.reason, sizeof route.reason,
+                 "the classifier is unsure of the category: the dispatch desk decides");
+    const sq_category_t *known = category->value
+                                     ? sq_catalog_category(self->setup.catalog, category->value)
+                                     : NULL;
+    json_t *co = json_array();
+    for (size_t i = 0; !triage && i < route.co_count; i++)
+        json_array_append_new(co, json_pack("{s:s, s:s}", "id", route.co[i], "name",
+                                            s_department_name(self, route.co[i])));
+    sq_type_t type_value = SQ_TYPE_NONE;
+    sq_urgency_t urgency_value;
+    const char *urgency = decisions[CLASSIFY_URGENCY].value;
+    json_object_set_new(answer, "category", category->value ? json_string(category->value)
+                                                            : json_null());
+    json_object_set_new(answer, "category_name", known ? json_string(known->name) : json_null());
+    json_object_set_new(answer, "type",
+                        type->value && sq_type_parse(type->value, &type_value) == 0
+                            ? json_string(sq_type_label(type_value)) : json_null());
+    json_object_set_new(answer, "urgency",
+                        urgency && sq_urgency_parse(urgency, &urgency_value) == 0
+                            ? json_string(sq_urgency_label(urgency_value)) : json_null());
+    json_object_set_new(answer, "region", region ? json_string(region->id) : json_null());
+    json_object_set_new(answer, "region_name", region ? json_string(region->name) : json_null());
+    json_object_set_new(answer, "setting", setting ? json_string(setting) : json_null());
+    json_object_set_new(answer, "lead_department",
+                        !triage && route.lead ? json_string(route.lead) : json_null());
+    json_object_set_new(answer, "lead_department_name",
+                        !triage && route.lead ? json_string(s_department_name(self, route.lead))
+                                              : json_null());
+    json_object_set_new(answer, "co_departments", co);
+    json_object_set_new(answer, "confidence", json_real(s_round3(share)));
+    json_object_set_new(answer, "triage", json_boolean(triage));
+    json_object_set_new(answer, "rule", route.rule && !triage ? json_string(route.rule) : json_null());
+    json_object_set_new(answer, "explanation", json_string(route.reason));
+    for (int target = 0; target < CLASSIFY_TARGETS; target++) {
+        free(decisions[target].all);
+        json_decref(decisions[target].why);
+    }
+    s_complaint_free(&complaint);
+    json_decref(envelope);
+    return sq_reply_new("200", answer);
+}
+
 zmsg_t *classify_answer(classify_t *self, zmsg_t *request)
 {
     if (zmsg_size(request) != 2)
@@ -564,7 +685,9 @@ zmsg_t *classify_answer(classify_t *self, zmsg_t *request)
     char *verb = zmsg_popstr(request);
     char *number = zmsg_popstr(request);
     zmsg_t *reply;
-    if (!sq_number_valid(number))
+    if (streq(verb, "preview"))
+        reply = s_preview(self, number);
+    else if (!sq_number_valid(number))
         reply = sq_reply_error("400", NULL, "not a work-order number");
     else {
         const char *values[] = {number};

@@ -29,6 +29,13 @@
     suqiu.route.  Reply frames: "200" {"number", "outcome": classified|merged|skipped,
     ...decision} or "400"/"404"/"503" {"error"}.  A complaint no longer in 'received' is
     skipped.
+
+    "preview" ENVELOPE (a checked envelope's JSON, the operator's labels in extra.operator)
+    answers what the decisions and the matrix would give, before anything is committed:
+    "200" {"category", "category_name", "type", "urgency" (Chinese labels), "region",
+    "region_name", "setting", "lead_department", "lead_department_name", "co_departments":
+    [{"id", "name"}], "confidence", "triage", "rule", "explanation"}; nothing is read or
+    written, and repeat reports are not looked for.
 */
 #ifndef CLASSIFY_H
 #define CLASSIFY_H

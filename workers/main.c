@@ -12,6 +12,7 @@
 #include "deadline.h"
 #include "intake.h"
 #include "lookup.h"
+#include "outbox.h"
 #include "route.h"
 #include "sq_config.h"
 #include "sq_db.h"
@@ -53,7 +54,7 @@ typedef struct {
 } s_worker_t;
 
 static const char *s_known_services[] = {INTAKE_SERVICE, LOOKUP_SERVICE, CLASSIFY_SERVICE,
-                                         ROUTE_SERVICE, CALLS_SERVICE};
+                                         ROUTE_SERVICE, CALLS_SERVICE, OUTBOX_SERVICE};
 #define S_SERVICE_COUNT (sizeof s_known_services / sizeof s_known_services[0])
 
 static bool s_serves(const sq_config_t *config, const char *service)
@@ -76,9 +77,10 @@ static int s_check_services(const sq_config_t *config)
             known |= streq(name, s_known_services[i]);
         if (!known) {
             fprintf(stderr,
-                    "%s: worker.services: unknown service \"%s\" (known: %s, %s, %s, %s, %s)\n",
+                    "%s: worker.services: unknown service \"%s\" (known: %s, %s, %s, %s, %s, %s)\n",
                     config->path, name, s_known_services[0], s_known_services[1],
-                    s_known_services[2], s_known_services[3], s_known_services[4]);
+                    s_known_services[2], s_known_services[3], s_known_services[4],
+                    s_known_services[5]);
             rc = -1;
         }
     }
@@ -170,6 +172,7 @@ static void s_handle(s_worker_t *self, sq_mdp_worker_t *session)
     zmsg_t *reply = streq(service, CLASSIFY_SERVICE) ? classify_answer(self->classify, body)
                     : streq(service, ROUTE_SERVICE)  ? route_answer(self->route, body)
                     : streq(service, CALLS_SERVICE)  ? calls_answer(self->calls, body)
+                    : streq(service, OUTBOX_SERVICE) ? outbox_answer(self->db, body)
                                                      : lookup_answer(self->db, body);
     zmsg_destroy(&body);
     sq_mdp_worker_reply(session, ticket, &reply);
@@ -268,7 +271,8 @@ static void s_collect_statements(sq_db_statement_t *statements)
     const sq_db_statement_t *tables[] = {intake_statements, lookup_statements,
                                          sweeper_statements, classify_statements,
                                          route_statements, catalog_sync_statements,
-                                         deadline_statements, calls_statements};
+                                         deadline_statements, calls_statements,
+                                         outbox_statements};
     size_t count = 0;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const sq_db_statement_t *s = tables[t]; s->name; s++) {
@@ -347,8 +351,8 @@ int main(int argc, char *argv[])
     sq_config_t *config = sq_program_start(
         argc, argv, "suqiu-worker",
         "Serve the services named in worker.services (suqiu.intake, suqiu.lookup,\n"
-        "suqiu.classify, suqiu.route, suqiu.calls) through the MDP broker, and hand stale\n"
-        "complaints to their next stage.",
+        "suqiu.classify, suqiu.route, suqiu.calls, suqiu.outbox) through the MDP broker, and\n"
+        "hand stale complaints to their next stage.",
         &exit_code);
     if (!config)
         return exit_code;

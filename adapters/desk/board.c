@@ -119,6 +119,67 @@ void board_new_complaint(void *app, sq_http_request_t *request)
     zstr_free(&external_id);
 }
 
+void board_preview(void *app, sq_http_request_t *request)
+{
+    desk_t *self = (desk_t *) app;
+    const char *problem = NULL;
+    json_t *body = sq_http_json_body(request, &problem);
+    if (!json_is_object(body)) {
+        json_decref(body);
+        s_error(request, 400, problem ? problem : "send a JSON object");
+        return;
+    }
+    desk_session_t *session = desk_begin(self, request, true);
+    if (!session) {
+        json_decref(body);
+        return;
+    }
+    char login[64];
+    snprintf(login, sizeof login, "%s", desk_login(session));
+    bool allowed = s_role_in(session, "operator supervisor");
+    desk_end(self, &session, true);
+    if (!allowed) {
+        json_decref(body);
+        s_error(request, 403, "only operators and supervisors preview a work order");
+        return;
+    }
+    //  Checked as the work order itself will be; a title not written yet is no error here.
+    json_object_del(body, "reporter_consent");
+    const char *title = json_string_value(json_object_get(body, "title"));
+    if (!title || !*title)
+        json_object_set_new(body, "title", json_string("-"));
+    json_object_set_new(body, "external_id", json_string("DESK-preview"));
+    json_object_set_new(body, "operator_id", json_string(login));
+    json_object_set_new(body, "received_at", json_string("2026-01-01T00:00:00+08:00"));
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    sq_limits_t limits = {self->config->limits_title_max_chars, self->config->limits_content_max_chars,
+                          self->config->limits_field_max_chars};
+    sq_field_error_t error = {"", ""};
+    json_t *envelope = sq_envelope_from_hotline(text, strlen(text), &limits, &error);
+    free(text);
+    if (!envelope) {
+        sq_http_reply_json(request, 400,
+                           json_pack("{s:s, s:s}", "error", error.message, "field", error.field));
+        return;
+    }
+    char *envelope_text = json_dumps(envelope, JSON_COMPACT);
+    json_decref(envelope);
+    zmsg_t *ask = zmsg_new();
+    zmsg_addstr(ask, "preview");
+    zmsg_addstr(ask, envelope_text);
+    free(envelope_text);
+    char *answer = NULL;
+    int status = sq_submit_ask(self->submit, "suqiu.classify", &ask, &answer);
+    json_t *preview = (status == 200 || status == 400) && answer ? json_loads(answer, 0, NULL)
+                                                                 : NULL;
+    free(answer);
+    if (preview)
+        sq_http_reply_json(request, (unsigned) status, preview);
+    else
+        s_error(request, 503, "the classifier cannot be reached; the work order can still be entered");
+}
+
 void board_callers(void *app, sq_http_request_t *request)
 {
     desk_t *self = (desk_t *) app;

@@ -273,6 +273,7 @@ static const sq_http_route_t s_routes[] = {
     {"GET", "/api/session", s_session},
     {"GET", "/api/complaints", api_list},
     {"POST", "/api/complaints", board_new_complaint},
+    {"POST", "/api/preview", board_preview},
     {"GET", "/api/complaints/*", api_get},
     {"POST", "/api/complaints/*", api_action},
     {"GET", "/api/callers", board_callers},

@@ -20,6 +20,9 @@
                                                 co-handlers'), callback (operators), urge,
                                                 extension, return_review, unmask (supervisors)
         POST /api/complaints                    the operator's new work order (as the hotline API)
+        POST /api/preview                       the same body: the classifier's category, type,
+                                                urgency and the routing they imply, before it
+                                                is entered (operators, supervisors; nothing kept)
         GET  /api/callers?phone=                a caller's history (operators, supervisors)
         GET  /api/overdue                       the overdue and soon-due stages the user sees
         GET  /api/stats?from=&to=&by=[&format=csv]   the measures, with satisfaction

@@ -54,6 +54,7 @@ void api_list(void *app, sq_http_request_t *request);
 void api_get(void *app, sq_http_request_t *request);
 void api_action(void *app, sq_http_request_t *request);
 void board_new_complaint(void *app, sq_http_request_t *request);
+void board_preview(void *app, sq_http_request_t *request);
 void board_callers(void *app, sq_http_request_t *request);
 void board_overdue(void *app, sq_http_request_t *request);
 void board_stats(void *app, sq_http_request_t *request);

@@ -346,7 +346,7 @@ BASE_CONFIG = {
 }
 
 # Every service a worker can serve: a hub that classifies and routes asks for these.
-ALL_SERVICES = "suqiu.intake,suqiu.lookup,suqiu.classify,suqiu.route,suqiu.calls"
+ALL_SERVICES = "suqiu.intake,suqiu.lookup,suqiu.classify,suqiu.route,suqiu.calls,suqiu.outbox"
 
 
 def yaml_text(config):

@@ -247,6 +247,47 @@ class DeskWorkTest(DeskCase):
         self.assertEqual(self.act(edu, number, "reply", {"text": "已再次督促整改"}).status, 200)
         self.assertEqual(self.act(edu, number, "close", {"result": "已整改"}).status, 200)
 
+    def test_the_preview_before_entering(self):
+        """The operator sees the classifier's labels and the routing they imply while typing
+        (no title yet), a chosen label changes the routing, nothing is kept, and a department's
+        desk may not ask."""
+        operator, _ = self.session("operator")
+        before = self.count_complaints()
+
+        def preview(headers, body):
+            return harness.http_request(self.hub.desk_port, "POST", "/api/preview", body,
+                                        headers=headers)
+        untitled = preview(operator, {"line": "12345", "content": SCHOOL[1]})
+        self.assertEqual(untitled.status, 200, untitled.json)
+        self.assertEqual(untitled.json["lead_department"], "jyj", untitled.json)
+        shown = preview(operator, {"line": "12345", "title": SCHOOL[0], "content": SCHOOL[1]})
+        self.assertEqual(shown.status, 200, shown.json)
+        # what the pipeline decided for the same text, entered at the start
+        supervisor, _ = self.session("supervisor")
+        routed = self.get(supervisor, "/api/complaints/" + self.school).json
+        self.assertEqual(shown.json["category"], routed["category"], (shown.json, routed))
+        self.assertEqual(shown.json["lead_department"], routed["lead_department"])
+        self.assertEqual(shown.json["lead_department_name"], "市教育局")
+        self.assertFalse(shown.json["triage"])
+        self.assertIn(shown.json["type"], ("投诉", "举报", "咨询", "求助", "建议", "表扬"))
+        self.assertIn(shown.json["urgency"], ("紧急", "一般"))
+        self.assertTrue(all(set(co) == {"id", "name"} for co in shown.json["co_departments"]))
+        chosen = preview(operator, {"line": "12345", "content": SCHOOL[1], "type": "咨询",
+                                    "category": "food.farm_stage"})
+        self.assertEqual(chosen.status, 200, chosen.json)
+        self.assertEqual((chosen.json["type"], chosen.json["category"]), ("咨询", "food.farm_stage"))
+        self.assertEqual(chosen.json["lead_department"], "nyncj")
+        self.assertEqual(preview(operator, {"line": "12345"}).json.get("field"), "content")
+        self.assertEqual(preview(operator, {"line": "12345", "content": "x", "colour": 1}).status, 400)
+        self.assertEqual(self.count_complaints(), before)
+        edu, _ = self.session("edu")
+        self.assertEqual(preview(edu, {"line": "12345", "content": SCHOOL[1]}).status, 403)
+        no_token = {"Cookie": operator["Cookie"]}
+        self.assertEqual(preview(no_token, {"line": "12345", "content": SCHOOL[1]}).status, 403)
+
+    def count_complaints(self):
+        return int(self.hub.sql_value("SELECT count(*) FROM complaint"))
+
     def test_a_return_reviewed_and_redispatched(self):
         number = self.submit(FARM, phone="13900004444")
         self.wait_routed(number)

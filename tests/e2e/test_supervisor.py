@@ -19,8 +19,8 @@ sys.path.insert(0, os.path.join(harness.ROOT, "ops"))
 from supervised_hub import SupervisedHub  # noqa: E402
 
 HEARTBEAT_S = 2.5                  # the defaults of config/hub.yaml: the hub as shipped
-SESSIONS_PER_WORKER = 32 + 4 * 4   # worker.sessions for intake, 4 for each other service
-                                   # (lookup, classify, route, calls)
+SESSIONS_PER_WORKER = 32 + 5 * 4   # worker.sessions for intake, 4 for each other service
+                                   # (lookup, classify, route, calls, outbox)
 WORKERS = 2
 
 
