@@ -91,12 +91,11 @@ class DeskBrowserTest(HubTestCase):
         self.assertIn("工作台", seen["login_title"])
         self.assertIn("用户名或密码错误", seen["bad_login"])
         self.assertEqual(seen["operator_menu"].split(), ["新建工单", "工单查询", "待回访"])
-        # The suggestion is shown before submitting: the classifier's, or that there is none
-        # (while the desk has no preview), never an empty box.
-        self.assertRegex(seen["suggestion"], "建议分类|暂无建议")
-        if "建议分类" in seen["suggestion"]:
-            self.assertEqual(seen["suggested_lead"], "市教育局")
-            self.assertIn("学校食堂", seen["suggestion"])
+        # The classifier's suggestion and the routing it implies, shown before submitting.
+        self.assertIn("建议分类", seen["suggestion"])
+        self.assertEqual(seen["suggested_lead"], "市教育局")
+        self.assertIn("派单依据：职责规则", seen["suggestion"])
+        self.assertIn("市农业农村局", seen["farm_suggestion"])
         self.assertEqual(seen["type_marked_edited"], 1)
         self.assertRegex(seen["number"], r"^12345-\d{8}-\d{6}$")
         self.assertIn("已登记工单 " + seen["number"], seen["entered"])

@@ -9,6 +9,7 @@ import { h, fill, field, select, when, notice } from './dom.js';
 import { STATES, TYPES, URGENCIES, choices } from './labels.js';
 import { catalog, pairs, departmentName } from './catalog.js';
 import { complaintList } from './list.js';
+import { routingBasis } from './history.js';
 
 // A caller's history (GET /api/callers?phone=) as a table.
 function callerTable(items) {
@@ -21,6 +22,18 @@ function callerTable(items) {
       h('td.time', when(c.received_at)),
       h('td', c.repeat_of ? h('span.mark.repeat', '重复件（原件 ' + c.repeat_of + '）')
         : c.repeats ? h('span.mark.repeat', '有 ' + c.repeats + ' 件重复来电') : '—')))));
+}
+
+// The id of a label given by its id or by its Chinese name.
+function idOf(table, value) {
+  if (table[value]) return value;
+  return (Object.entries(table).find(([, name]) => name === value) || [''])[0];
+}
+
+// The Chinese part of a routing reason ("rule x (priority 100, ...): 附件2第8行 ...").
+function chineseBasis(reason) {
+  const basis = routingBasis(reason || '');
+  return /[\u4e00-\u9fff]/.test(basis) ? basis : '';
 }
 
 export async function entry(view) {
@@ -48,12 +61,26 @@ export async function entry(view) {
   const status = h('div', { id: 'entry-status' });
   const history = h('div', { id: 'caller-box' });
   const chosen = new Set();      // the labels the operator changed from the suggestion
+  // A label the operator changes is theirs; the routing it implies is asked for again.
   for (const control of [category, type, urgency]) {
-    control.addEventListener('change', () => { chosen.add(control.name); control.classList.add('edited'); });
+    control.addEventListener('change', () => {
+      if (control.value) { chosen.add(control.name); control.classList.add('edited'); }
+      else { chosen.delete(control.name); control.classList.remove('edited'); }
+      later();
+    });
+  }
+  const regionText = () => (region.value ? region.selectedOptions[0].textContent : '');
+  // The labels the operator chose, as the work order carries them.
+  function labels() {
+    const out = {};
+    for (const control of [category, type, urgency]) {
+      if (chosen.has(control.name) && control.value) out[control.name] = control.value;
+    }
+    return out;
   }
 
   line.addEventListener('change', () => { respondent.hidden = line.value !== '12315'; later(); });
-  for (const control of [content, region, respName]) control.addEventListener('input', later);
+  for (const control of [content, region, respName, title, address]) control.addEventListener('input', later);
   phone.addEventListener('change', lookupCaller);
 
   let timer = null;
@@ -72,8 +99,11 @@ export async function entry(view) {
     fill(suggestion, h('p.loading', '正在分析……'));
     let answer;
     try {
-      answer = await post('/api/preview', { content: text, line: line.value, region: region.value,
-                                            respondent: respName.value.trim() });
+      const order = Object.assign({ content: text, line: line.value, title: title.value.trim(),
+                                    region: regionText(), address: address.value.trim() }, labels());
+      if (line.value === '12315') order.respondent_name = respName.value.trim();
+      for (const key of Object.keys(order)) if (order[key] === '') delete order[key];
+      answer = await post('/api/preview', order);
     } catch (error) {
       if (mine !== asked) return;
       fill(suggestion, h('p.empty', error.status === 404 ? '暂无建议（智能分类暂不可用），请手动选择或由系统判断。'
@@ -81,20 +111,23 @@ export async function entry(view) {
       return;
     }
     if (mine !== asked) return;
-    for (const [control, value] of [[category, answer.category], [type, answer.type], [urgency, answer.urgency]]) {
-      if (!chosen.has(control.name) && value) control.value = value;
+    // The answer names type and urgency in Chinese (投诉, 一般): the selects take their ids.
+    for (const [control, value, table] of [[category, answer.category, null], [type, answer.type, TYPES],
+                                           [urgency, answer.urgency, URGENCIES]]) {
+      if (!chosen.has(control.name) && value) control.value = table ? idOf(table, value) : value;
     }
     const co = (answer.co_departments || []).map((d) => d.name).join('、');
     fill(suggestion,
       h('dl.facts',
         h('dt', '建议分类'), h('dd', { id: 'suggested-category' }, answer.category_name || '—'),
-        h('dt', '类型'), h('dd', TYPES[answer.type] || '—'),
-        h('dt', '紧急程度'), h('dd', URGENCIES[answer.urgency] || '—'),
+        h('dt', '类型'), h('dd', TYPES[idOf(TYPES, answer.type)] || '—'),
+        h('dt', '紧急程度'), h('dd', URGENCIES[idOf(URGENCIES, answer.urgency)] || '—'),
         h('dt', '主办单位'), h('dd', { id: 'suggested-lead' }, answer.lead_department_name || (answer.lead_department ? departmentName(cat, answer.lead_department) : '—')),
         h('dt', '协办单位'), h('dd', co || '无'),
         h('dt', '把握'), h('dd', answer.confidence !== undefined && answer.confidence !== null ? Math.round(answer.confidence * 100) + '%' : '—')),
       answer.triage ? notice('分类把握不足：提交后将进入人工分拨。', 'warn') : null,
-      answer.explanation ? h('p.explain', { id: 'suggested-why' }, answer.explanation) : null);
+      answer.rule || answer.explanation ? h('p.explain', { id: 'suggested-why' },
+        '派单依据：' + (answer.rule ? '职责规则 ' + answer.rule : '') + (chineseBasis(answer.explanation) ? '：' + chineseBasis(answer.explanation) : '')) : null);
   }
 
   async function lookupCaller() {
@@ -113,16 +146,14 @@ export async function entry(view) {
     const text = content.value.trim();
     const body = {
       line: line.value, caller_name: callerName.value.trim(), phone: phone.value.trim(),
-      address: address.value.trim(), region: region.value, content: text,
+      address: address.value.trim(), region: regionText(), content: text,
       title: title.value.trim() || text.replace(/\s+/g, ' ').slice(0, 20),
     };
     if (line.value === '12315') {
       Object.assign(body, { respondent_name: respName.value.trim(), respondent_address: respAddress.value.trim(),
                             respondent_credit_code: respCode.value.trim() });
     }
-    for (const control of [category, type, urgency]) {
-      if (chosen.has(control.name) && control.value) body[control.name] = control.value;
-    }
+    Object.assign(body, labels());
     if (consent.checked) body.reporter_consent = true;
     for (const key of Object.keys(body)) if (body[key] === '') delete body[key];
     const button = form.querySelector('button[type=submit]');

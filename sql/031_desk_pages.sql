@@ -1,4 +1,4 @@
--- 029_desk_pages: what the desks' pages need beyond 025-028.
+-- 031_desk_pages: what the desks' pages need beyond 025-028.
 --  * 改派 after an approved return: the return sends the complaint back to routing, which puts
 --    it in triage when every rule's lead has handed it back; a supervisor then re-dispatches
 --    it to the department they choose, as from any other handling state.
