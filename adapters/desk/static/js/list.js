@@ -6,7 +6,6 @@
 import { get, query } from './api.js';
 import { h, fill, field, select, when, notice } from './dom.js';
 import { STATES, CHANNELS, TYPES, LIGHT_SHORT, choices } from './labels.js';
-import { regionName } from './catalog.js';
 
 const remembered = new Map();   // each list's filters and page, kept while the app runs
 
@@ -124,4 +123,3 @@ export function complaintList(container, options) {
   return { reload: load };
 }
 
-export { regionName };

@@ -4,8 +4,8 @@
 // decided on the spot); the manual triage queue (state triage).  Departments see their own
 // part of the overdue board.
 
-import { get, post, query } from './api.js';
-import { h, fill, when, notice, field } from './dom.js';
+import { get, post } from './api.js';
+import { h, fill, when, notice } from './dom.js';
 import { STATES, STAGES } from './labels.js';
 import { catalog, departmentName } from './catalog.js';
 import { complaintList, light } from './list.js';
@@ -129,4 +129,3 @@ export async function triage(view, { user }) {
                         empty: '人工分拨队列为空。' });
 }
 
-export { field, query };
