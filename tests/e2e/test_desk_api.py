@@ -313,6 +313,28 @@ class DeskWorkTest(DeskCase):
         samr, _ = self.session("samr")
         self.assertEqual(self.act(samr, number, "sign").status, 200)
 
+    def test_an_approved_return_is_redispatched_and_the_trail_names_the_address(self):
+        number = self.submit(FARM, phone="13900005555")
+        self.wait_routed(number)
+        agri, _ = self.session("agri")
+        supervisor, _ = self.session("supervisor")
+        self.assertEqual(self.act(agri, number, "return", {"reason": "不是种植环节"}).status, 200)
+        approved = self.act(supervisor, number, "return_review", {"approve": True, "reason": "同意退单"})
+        self.assertEqual(approved.status, 200, approved.json)
+        # Back through routing without 市农业农村局: dispatched elsewhere or in triage; either
+        # way the supervisor gives it to the department they choose.
+        state = self.get(supervisor, "/api/complaints/" + number).json["state"]
+        self.assertIn(state, ("dispatched", "triage"))
+        moved = self.act(supervisor, number, "redispatch", {"department": "scjgj", "reason": "流通环节"})
+        self.assertEqual(moved.status, 200, moved.json)
+        self.assertEqual(self.lead_of(number), "scjgj")
+        history = self.get(supervisor, "/api/complaints/" + number).json["history"]
+        by_people = [e for e in history if e["actor"].startswith("user:")]
+        self.assertTrue(by_people)
+        self.assertTrue(all(e["detail"].get("client") == "127.0.0.1" for e in by_people), by_people)
+        self.assertFalse([e for e in history if not e["actor"].startswith("user:")
+                          and "client" in (e.get("detail") or {})])
+
     def test_urging_overdue_board_measures_and_csv(self):
         supervisor, _ = self.session("supervisor")
         self.assertEqual(self.act(supervisor, self.farm, "urge", {"message": "请尽快处理"}).status, 200)
