@@ -3,7 +3,7 @@
 
 BUILD    ?= build
 CC       ?= cc
-PKGS      = libczmq libzmq libpq yaml-0.1 jansson libmicrohttpd zlib libxml-2.0 openssl libsodium
+PKGS      = libczmq libzmq libpq yaml-0.1 jansson libmicrohttpd zlib libxml-2.0 openssl libsodium gmime-3.0
 OPT      ?= -O2 -g
 WARN      = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 ALL_CFLAGS  = $(OPT) $(WARN) -Ilib $(EXTRA_INCLUDES) $(SANITIZE) $(CFLAGS)
@@ -16,7 +16,8 @@ LIB_SRC     = lib/sq_alloc.c lib/sq_date.c lib/sq_utf8.c lib/sq_log.c lib/sq_con
               lib/sq_ngram.c lib/sq_textclass.c lib/sq_textclass_file.c lib/sq_csv.c lib/sq_training.c lib/sq_yaml.c lib/sq_catalog.c \
               lib/sq_gazetteer.c lib/sq_matrix.c lib/sq_rules.c lib/sq_calendar.c lib/sq_sla.c lib/sq_deadline.c \
               lib/sq_http.c lib/sq_spool.c lib/sq_submit.c lib/sq_ratelimit.c lib/sq_template.c lib/sq_token.c lib/sq_password.c lib/sq_dbpool.c lib/sq_change.c \
-              lib/sq_hanzi.c lib/sq_repeat.c lib/sq_history.c lib/sq_credit.c lib/sq_records.c lib/sq_call.c
+              lib/sq_hanzi.c lib/sq_repeat.c lib/sq_history.c lib/sq_credit.c lib/sq_records.c lib/sq_call.c \
+              lib/sq_mail.c lib/sq_mail_text.c
 BROKER_SRC  = broker/main.c broker/broker.c
 WORKER_SRC  = workers/main.c workers/intake.c workers/lookup.c workers/sweeper.c \
               workers/classify.c workers/route.c workers/catalog_sync.c workers/deadline.c \
