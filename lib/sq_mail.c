@@ -25,6 +25,7 @@ struct _sq_mail_t {
     char *date;
     int64_t date_epoch;
     char *in_reply_to;
+    bool auto_submitted;
     char **references;
     size_t references_count;
     char *body;
@@ -655,6 +656,30 @@ static char *s_content_key(GMimeMessage *message, const char *bytes, size_t leng
     return key;
 }
 
+//  A raw header value without its surrounding whitespace equals one of words (no case).
+static bool s_value_is(const char *raw, const char **words, size_t count)
+{
+    if (!raw)
+        return false;
+    while (*raw == ' ' || *raw == '\t')
+        raw++;
+    size_t length = strcspn(raw, " \t\r\n;");
+    for (size_t i = 0; i < count; i++)
+        if (strlen(words[i]) == length && strncasecmp(raw, words[i], length) == 0)
+            return true;
+    return false;
+}
+
+static bool s_auto_submitted(GMimeObject *object)
+{
+    const char *no[] = {"no"};
+    const char *bulk[] = {"bulk", "junk", "list", "auto_reply"};
+    const char *automatic = s_raw_header(object, "Auto-Submitted");
+    return (automatic && !s_value_is(automatic, no, 1))
+           || s_value_is(s_raw_header(object, "Precedence"), bulk, 4)
+           || s_raw_header(object, "X-Autoreply") || s_raw_header(object, "X-Autorespond");
+}
+
 static void s_read_headers(sq_mail_t *mail, GMimeMessage *message, GMimeParserOptions *options,
                            const char *bytes, size_t length)
 {
@@ -673,6 +698,7 @@ static void s_read_headers(sq_mail_t *mail, GMimeMessage *message, GMimeParserOp
     if (from)
         s_read_from(mail, options, from);
     s_read_date(mail, message);
+    mail->auto_submitted = s_auto_submitted(object);
     size_t count = 0;
     char **ids = s_message_ids(options, s_raw_header(object, "In-Reply-To"), &count);
     mail->in_reply_to = count ? ids[0] : NULL;
@@ -850,6 +876,11 @@ size_t sq_mail_references_count(const sq_mail_t *self)
 const char *sq_mail_reference(const sq_mail_t *self, size_t index)
 {
     return index < self->references_count ? self->references[index] : NULL;
+}
+
+bool sq_mail_auto_submitted(const sq_mail_t *self)
+{
+    return self->auto_submitted;
 }
 
 const char *sq_mail_body(const sq_mail_t *self)

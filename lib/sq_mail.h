@@ -129,6 +129,11 @@ const char *sq_mail_in_reply_to(const sq_mail_t *self);
 size_t sq_mail_references_count(const sq_mail_t *self);
 const char *sq_mail_reference(const sq_mail_t *self, size_t index);
 
+//  True when the mail says a machine sent it: Auto-Submitted other than "no" (RFC 3834),
+//  Precedence bulk, junk, list or auto_reply, or X-Autoreply / X-Autorespond.  The adapter
+//  does not acknowledge such mail, so that two autoresponders do not answer each other.
+bool sq_mail_auto_submitted(const sq_mail_t *self);
+
 //  The body as UTF-8 text (see above): "" when the mail has no text, NULL only when it is
 //  SQ_MAIL_UNDECODABLE.  body_is_html is true when the text came from text/html.
 const char *sq_mail_body(const sq_mail_t *self);
