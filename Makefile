@@ -32,7 +32,7 @@ TEST_SRC    = tests/check_main.c tests/test_log.c tests/test_config.c tests/test
               tests/test_yaml.c tests/test_catalog.c tests/test_matrix.c \
               tests/test_textclass.c tests/test_csv.c tests/test_records.c tests/test_broker.c tests/test_http.c tests/test_spool.c tests/test_db.c tests/test_intake_db.c \
               tests/test_calendar.c tests/test_sla.c tests/test_deadline.c tests/test_hanzi.c \
-              tests/test_repeat.c tests/test_history.c
+              tests/test_repeat.c tests/test_history.c tests/test_mail.c tests/test_lmtp.c
 
 LIB       = $(BUILD)/libsuqiu.a
 BIN       = $(BUILD)/bin

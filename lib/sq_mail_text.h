@@ -39,7 +39,8 @@ char *sq_mail_text_decode(const char *bytes, size_t length, const char *label,
 //  recovers from broken markup): block elements (p, div, br, li, tr, headings ...) end
 //  lines, script, style, head and the like are dropped, entities are decoded, runs of
 //  spaces are one space except inside pre, and there are at most two newlines in a row.
-//  Returns a new string (the caller frees it), never NULL.
+//  Elements nested deeper than libxml2's limit (256) end the document: the text before
+//  them is kept.  Returns a new string (the caller frees it), never NULL.
 char *sq_mail_text_from_html(const char *html, size_t length);
 
 //  text cleaned as above (CRLF and CR to LF, NUL dropped, other controls to a space),
