@@ -17,7 +17,7 @@ LIB_SRC     = lib/sq_alloc.c lib/sq_date.c lib/sq_utf8.c lib/sq_log.c lib/sq_con
               lib/sq_gazetteer.c lib/sq_matrix.c lib/sq_rules.c lib/sq_calendar.c lib/sq_sla.c lib/sq_deadline.c \
               lib/sq_http.c lib/sq_spool.c lib/sq_submit.c lib/sq_ratelimit.c lib/sq_template.c lib/sq_token.c lib/sq_password.c lib/sq_dbpool.c lib/sq_change.c \
               lib/sq_hanzi.c lib/sq_repeat.c lib/sq_history.c lib/sq_credit.c lib/sq_records.c lib/sq_call.c \
-              lib/sq_mail.c lib/sq_mail_text.c lib/sq_mail_thread.c lib/sq_mail_compose.c lib/sq_lmtp.c
+              lib/sq_mail.c lib/sq_mail_header.c lib/sq_mail_text.c lib/sq_mail_thread.c lib/sq_mail_compose.c lib/sq_lmtp.c
 BROKER_SRC  = broker/main.c broker/broker.c
 WORKER_SRC  = workers/main.c workers/intake.c workers/lookup.c workers/sweeper.c \
               workers/classify.c workers/route.c workers/catalog_sync.c workers/deadline.c \

@@ -6,13 +6,13 @@
     Everything in a parsed mail is UTF-8, owned by the sq_mail_t and freed by
     sq_mail_destroy; the accessors return borrowed strings.
 
-    Headers.  Encoded-words (=?gb2312?B?...?=) are decoded, also the RFC-breaking ones that
-    Outlook and Foxmail put inside quotes ("=?gb2312?B?...?=" <a@b>); the charset label of an
-    encoded-word is read as sq_mail_text reads a body's (gb2312 as GB18030, big5 as
-    Big5-HKSCS), and a label iconv does not know is tried as UTF-8 and as GB18030.  Raw
-    8-bit headers are tried as UTF-8, then GB18030.  Header text is decoded leniently: a
-    byte that fits no charset becomes '?' rather than losing the mail.  Header values are
-    one line, without control characters.
+    Headers (sq_mail_header).  Encoded-words (=?gb2312?B?...?=) are decoded, also the
+    RFC-breaking ones that Outlook and Foxmail put inside quotes ("=?gb2312?B?...?=" <a@b>);
+    the charset label of an encoded-word is read as sq_mail_text reads a body's (gb2312 as
+    GB18030, big5 as Big5-HKSCS), and a label iconv does not know is tried as UTF-8 and as
+    GB18030.  Raw 8-bit headers are tried as UTF-8, then GB18030.  Header text is decoded
+    leniently: a byte that fits no charset becomes '?' rather than losing the mail.  Header
+    values are one line, without control characters.
 
     Body.  In multipart/alternative, text/plain is preferred, else text/html reduced to
     text (sq_mail_text_from_html); the text parts of a multipart/mixed that are not
@@ -32,6 +32,9 @@
     amount of memory and time: the whole message's size is checked before parsing, the
     MIME depth, part count and header sizes while walking it.  Each has its own status, so
     the adapter can refuse with a 5xx and a log line naming the limit.
+
+    Nothing is logged here: the status and its error text go to the caller, which logs
+    them once with the connection's or the file's context.
 
     Without a Message-ID, a message gets the stable key "sha256-" + the hex SHA-256 of its
     normalised content: the raw top-level From, To, Date and Subject values (unfolded,

@@ -11,6 +11,7 @@
 
 #include "sq_mail.h"
 #include "sq_mail_compose.h"
+#include "sq_mail_header.h"
 #include "sq_mail_text.h"
 #include "sq_mail_thread.h"
 #include "suites.h"
@@ -596,6 +597,17 @@ START_TEST(text_decoding_and_html)
 }
 END_TEST
 
+START_TEST(header_values_are_one_line_of_utf8)
+{
+    char text[] = "  a\tb\r\n c \xff\xfe\xe6\x8a\x95 d  ";
+    ck_assert_str_eq(sq_mail_header_one_line(text), "a b c ??投 d");
+    size_t count = 0;
+    char **ids = sq_mail_header_message_ids(NULL, NULL, &count);
+    ck_assert_int_eq(count, 0);
+    free(ids);
+}
+END_TEST
+
 Suite *test_mail_suite(void)
 {
     Suite *suite = suite_create("mail");
@@ -612,6 +624,7 @@ Suite *test_mail_suite(void)
     tcase_add_test(parse, invalid_utf8_is_undecodable_but_keeps_its_headers);
     tcase_add_test(parse, malformed_mail_is_refused);
     tcase_add_test(parse, text_decoding_and_html);
+    tcase_add_test(parse, header_values_are_one_line_of_utf8);
     suite_add_tcase(suite, parse);
     TCase *thread = tcase_create("thread");
     tcase_add_test(thread, threading_finds_the_work_order);
