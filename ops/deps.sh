@@ -6,9 +6,10 @@ set -euo pipefail
 
 PACKAGES=(
     build-essential pkg-config
-    libzmq3-dev libczmq-dev libpq-dev libyaml-dev libjansson-dev libmicrohttpd-dev libcsv-dev zlib1g-dev libxml2-dev libssl-dev libsodium-dev libcurl4-openssl-dev check
+    libzmq3-dev libczmq-dev libpq-dev libyaml-dev libjansson-dev libmicrohttpd-dev libcsv-dev zlib1g-dev libxml2-dev libssl-dev libsodium-dev libcurl4-openssl-dev libgmime-3.0-dev check
     postgresql postgresql-contrib s6 systemd
     python3 python3-zmq python3-cryptography curl wrk valgrind
+    swaks mutt s-nail
     chromium fonts-wqy-microhei
 )
 

@@ -25,6 +25,7 @@ static const struct {
     {"sla", test_sla_suite},       {"deadline", test_deadline_suite},
     {"hanzi", test_hanzi_suite},   {"repeat", test_repeat_suite},
     {"history", test_history_suite}, {"wechat", test_wechat_suite},
+    {"mail", test_mail_suite},     {"lmtp", test_lmtp_suite},
 };
 
 int main(int argc, char *argv[])

@@ -32,5 +32,7 @@ Suite *test_hanzi_suite(void);
 Suite *test_repeat_suite(void);
 Suite *test_history_suite(void);
 Suite *test_wechat_suite(void);
+Suite *test_mail_suite(void);
+Suite *test_lmtp_suite(void);
 
 #endif
