@@ -284,7 +284,8 @@ static void s_add_attachment(s_walk_t *walk, GMimeObject *object, const char *fi
     attachment->too_large = bytes->len > walk->limits->attachment_max_bytes;
     if (!attachment->too_large) {
         char *copy = sq_alloc(bytes->len + 1);
-        memcpy(copy, bytes->data, bytes->len);
+        if (bytes->len)
+            memcpy(copy, bytes->data, bytes->len);
         attachment->bytes = copy;
     }
     mail->attachments_count++;

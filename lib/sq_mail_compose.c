@@ -70,6 +70,45 @@ static char *s_subject(const sq_mail_outgoing_t *out)
     return subject;
 }
 
+//  The subject as the raw header value GMime writes: its ASCII words before the first
+//  other character as they are (the "[NUMBER]" stays readable in the raw mail), the rest as
+//  UTF-8 base64 encoded-words of at most 75 characters (RFC 2047 section 2) on folded
+//  lines.  GMime 3.2 would write one word as long as the longest run without spaces, which
+//  Chinese text is.  Returns NULL for an ASCII subject (GMime writes it), else g_free it.
+static char *s_encoded_subject(const char *subject)
+{
+    const char *first = subject;
+    while (*first && (unsigned char) *first < 0x80)
+        first++;
+    if (!*first)
+        return NULL;
+    GString *raw = g_string_new(" ");
+    const char *chunk = subject;
+    for (const char *c = subject; c < first; c++)
+        if (*c == ' ')
+            chunk = c + 1;
+    if (chunk > subject)   //  "[NUMBER]", the space before the words becomes the fold
+        g_string_append_len(raw, subject, chunk - 1 - subject);
+    while (*chunk) {
+        //  45 bytes make 60 base64 characters: "=?UTF-8?B?" + 60 + "?=" is 72.
+        const char *end = chunk;
+        while (*end) {
+            const char *next = end + 1;
+            while ((*next & 0xC0) == 0x80)
+                next++;
+            if (next - chunk > 45)
+                break;
+            end = next;
+        }
+        gchar *encoded = g_base64_encode((const guchar *) chunk, (gsize) (end - chunk));
+        g_string_append_printf(raw, "%s=?UTF-8?B?%s?=", raw->len > 1 ? "\n " : "", encoded);
+        g_free(encoded);
+        chunk = end;
+    }
+    g_string_append_c(raw, '\n');
+    return g_string_free(raw, FALSE);
+}
+
 //  "<a> <b> ... <in_reply_to>": the references, then the message answered.
 static char *s_references(const sq_mail_outgoing_t *out)
 {
@@ -129,6 +168,12 @@ char *sq_mail_compose(const sq_mail_outgoing_t *out, size_t *length)
                                out->to_address);
     char *subject = s_subject(out);
     g_mime_message_set_subject(message, subject, "utf-8");
+    char *raw_subject = s_encoded_subject(subject);
+    if (raw_subject)
+        g_mime_header_set_raw_value(
+            g_mime_header_list_get_header(g_mime_object_get_header_list(object), "Subject"),
+            raw_subject);
+    g_free(raw_subject);
     free(subject);
     GDateTime *date = out->date ? g_date_time_new_from_unix_local(out->date)
                                 : g_date_time_new_now_local();

@@ -222,11 +222,15 @@ START_TEST(attachment_names_lose_their_directories)
                           "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
                           "Content-Type: text/plain\n\nsee file\n--b\n"
                           "Content-Type: application/octet-stream; name=\"../../etc/passwd\"\n\n"
-                          "x\n--b\nContent-Type: image/png\n\npng\n--b--\n";
+                          "x\n--b\nContent-Type: image/png\n\npng\n"
+                          "--b\nContent-Type: image/gif\n\n--b--\n";
     sq_mail_t *mail = NULL;
     ck_assert_int_eq(sq_mail_parse(message, strlen(message), NULL, &mail, NULL, 0), SQ_MAIL_OK);
-    ck_assert_int_eq(sq_mail_attachment_count(mail), 2);
+    ck_assert_int_eq(sq_mail_attachment_count(mail), 3);
     ck_assert_str_eq(sq_mail_attachment(mail, 0)->filename, "passwd");
+    ck_assert_int_eq(sq_mail_attachment(mail, 2)->size, 0);   //  an empty part
+    ck_assert_str_eq(sq_mail_attachment(mail, 2)->sha256,
+                     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     ck_assert_str_eq(sq_mail_attachment(mail, 1)->filename, "attachment-2");
     ck_assert_str_eq(sq_mail_attachment(mail, 1)->content_type, "image/png");
     sq_mail_destroy(&mail);
@@ -477,6 +481,14 @@ START_TEST(compose_then_parse_round_trip)
             ck_assert_int_le(++line, 999);
     }
     ck_assert_ptr_nonnull(strstr(bytes, "\r\nMessage-Id: <reply.EM-20261204-000045.1@hub.city.example>\r\n"));
+    //  the number readable in the raw subject, encoded-words of at most 75 characters
+    ck_assert_ptr_nonnull(strstr(bytes, "Subject: [EM-20261204-000045]\r\n =?UTF-8?B?"));
+    for (const char *word = strstr(bytes, "=?"); word; word = strstr(word + 2, "=?")) {
+        const char *end = strstr(word + 2, "?=");
+        ck_assert_ptr_nonnull(end);
+        ck_assert_int_le(end + 2 - word, 75);
+        word = end;
+    }
 
     sq_mail_t *mail = NULL;
     ck_assert_int_eq(sq_mail_parse(bytes, length, NULL, &mail, NULL, 0), SQ_MAIL_OK);
