@@ -17,7 +17,7 @@ LIB_SRC     = lib/sq_alloc.c lib/sq_date.c lib/sq_utf8.c lib/sq_log.c lib/sq_con
               lib/sq_gazetteer.c lib/sq_matrix.c lib/sq_rules.c lib/sq_calendar.c lib/sq_sla.c lib/sq_deadline.c \
               lib/sq_http.c lib/sq_spool.c lib/sq_submit.c lib/sq_ratelimit.c lib/sq_template.c lib/sq_token.c lib/sq_password.c lib/sq_dbpool.c lib/sq_change.c \
               lib/sq_hanzi.c lib/sq_repeat.c lib/sq_history.c lib/sq_credit.c lib/sq_records.c lib/sq_call.c \
-              lib/sq_wechat_crypto.c lib/sq_wechat_xml.c \
+              lib/sq_wechat_crypto.c lib/sq_wechat_xml.c lib/sq_outbox_client.c \
               lib/sq_mail.c lib/sq_mail_header.c lib/sq_mail_text.c lib/sq_mail_thread.c lib/sq_mail_compose.c lib/sq_lmtp.c
 BROKER_SRC  = broker/main.c broker/broker.c
 WORKER_SRC  = workers/main.c workers/intake.c workers/lookup.c workers/sweeper.c \
@@ -27,6 +27,8 @@ HOTLINE_SRC = adapters/hotline/main.c adapters/hotline/hotline.c
 WEB_SRC     = adapters/web/main.c adapters/web/web.c adapters/web/open311.c adapters/web/citizen.c
 DESK_SRC    = adapters/desk/main.c adapters/desk/desk.c adapters/desk/api.c adapters/desk/board.c
 WECHAT_SRC  = adapters/wechat/main.c adapters/wechat/wechat.c adapters/wechat/sender.c
+EMAIL_SRC   = adapters/email/main.c adapters/email/email.c adapters/email/take.c adapters/email/lmtp_server.c \
+              adapters/email/sender.c
 CTL_SRC     = ctl/main.c ctl/connect.c ctl/migrate.c ctl/show.c ctl/route_cmd.c ctl/catalog_cmd.c ctl/classify_cmd.c ctl/correct_cmd.c ctl/calendar_cmd.c ctl/action_cmd.c \
               ctl/rules.c ctl/deadline_cmd.c ctl/stats_cmd.c ctl/spool_cmd.c ctl/user_cmd.c ctl/demo_cmd.c ctl/history_cmd.c ctl/import_cmd.c
 TEST_SRC    = tests/check_main.c tests/test_log.c tests/test_config.c tests/test_mdp.c tests/test_mdp_worker.c \
@@ -38,7 +40,7 @@ TEST_SRC    = tests/check_main.c tests/test_log.c tests/test_config.c tests/test
 
 LIB       = $(BUILD)/libsuqiu.a
 BIN       = $(BUILD)/bin
-PROGRAMS  = $(BIN)/suqiu-broker $(BIN)/suqiu-worker $(BIN)/suqiu-hotline $(BIN)/suqiu-web $(BIN)/suqiu-desk $(BIN)/suqiu-wechat $(BIN)/suqiuctl
+PROGRAMS  = $(BIN)/suqiu-broker $(BIN)/suqiu-worker $(BIN)/suqiu-hotline $(BIN)/suqiu-web $(BIN)/suqiu-desk $(BIN)/suqiu-wechat $(BIN)/suqiu-email $(BIN)/suqiuctl
 TESTS     = $(BIN)/check_suqiu
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -72,6 +74,11 @@ $(BIN)/suqiu-hotline: $(call obj,$(HOTLINE_SRC)) $(LIB)
 	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/suqiu-wechat: $(call obj,$(WECHAT_SRC)) $(LIB)
+	@mkdir -p $(BIN)
+	@echo "  LINK  $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/suqiu-email: $(call obj,$(EMAIL_SRC)) $(LIB)
 	@mkdir -p $(BIN)
 	@echo "  LINK  $@"
 	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)

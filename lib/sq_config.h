@@ -83,6 +83,23 @@ typedef struct {
     int wechat_send_interval_ms;  //  how often the sender looks for replies owed
     int wechat_send_max_tries;    //  a message not sent after this many tries is failed
 
+    char *email_lmtp_address;     //  suqiu-email's LMTP listener, for the city's MTA
+    int email_lmtp_port;
+    char *email_hostname;         //  named in the LMTP greeting
+    char *email_mailboxes;        //  comma-separated addresses mail is taken for
+    int email_connections;        //  LMTP connections served at once
+    int email_idle_timeout_s;     //  an idle LMTP connection is closed after this
+    int email_max_message_bytes;  //  a larger message is refused (552)
+    int email_max_attachment_bytes;   //  a larger attachment is listed, not kept
+    char *email_ack_domain;       //  the domain of the hub's Message-IDs (ack.NUMBER@...)
+    char *email_from_address;     //  the hub's mail comes from this address and name
+    char *email_from_name;
+    char *email_smtp_url;         //  the relay for outbound mail, smtp://host:port
+    int email_broker_timeout_ms;  //  Lazy Pirate towards the hub; then the spool
+    int email_broker_retries;
+    int email_send_interval_ms;   //  how often mail owed is looked for
+    int email_send_max_tries;     //  a mail not sent after this many tries is failed
+
     char *catalog_dir;           //  departments/regions/categories/matrix YAML; "" = this file's folder
 
     char *classify_model_dir;    //  trained models; "" = <root>/var/models

@@ -152,6 +152,19 @@ static int s_check_id(const char *name, const char *text, sq_field_error_t *erro
     return 0;
 }
 
+//  An e-mail's external id is its Message-ID without angle brackets: the characters of an
+//  RFC 5322 dot-atom on either side of one "@".
+static int s_check_message_id(const char *name, const char *text, sq_field_error_t *error)
+{
+    size_t length = strlen(text);
+    if (length == 0 || length > S_ID_MAX)
+        return s_fail(error, name, "must be 1 to 128 characters");
+    for (size_t i = 0; i < length; i++)
+        if (!isalnum((unsigned char) text[i]) && !strchr("!#$%&'*+-/=?^_`{|}~.@", text[i]))
+            return s_fail(error, name, "may hold only the characters of a Message-ID");
+    return 0;
+}
+
 static int s_check_phone(const char *name, const char *text, sq_field_error_t *error)
 {
     int digits = 0;
@@ -280,7 +293,13 @@ int sq_envelope_check(json_t *envelope, const sq_limits_t *limits, sq_field_erro
                 return s_fail(error, s_fields[i].name, "is required");
             continue;
         }
-        if (s_check_field(&s_fields[i], field_value, limits, error))
+        const char *channel = json_string_value(json_object_get(envelope, "channel"));
+        if (strcmp(s_fields[i].name, "external_id") == 0 && channel && strcmp(channel, "email") == 0
+            && json_is_string(field_value)) {
+            if (s_check_message_id(s_fields[i].name, json_string_value(field_value), error))
+                return -1;
+        }
+        else if (s_check_field(&s_fields[i], field_value, limits, error))
             return -1;
     }
     return 0;

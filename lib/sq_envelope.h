@@ -3,6 +3,8 @@
     An envelope is a JSON object with the keys
         channel       hotline12345 | hotline12315 | web | wechat | email   (required)
         external_id   the channel's own id: 1-128 of A-Z a-z 0-9 . _ : -   (required)
+                      (e-mail: the Message-ID without angle brackets, its dot-atom
+                      characters and "@")
         received_at   ISO-8601 with zone, when the channel took it          (required)
         title         one line                                             (required)
         content       text, newlines allowed                               (required)

@@ -22,7 +22,8 @@ sv_define hotline 4 "$BIN/suqiu-hotline" -c "$CONFIG"
 sv_define web 4 "$BIN/suqiu-web" -c "$CONFIG"
 sv_define desk 4 "$BIN/suqiu-desk" -c "$CONFIG"
 sv_define wechat 4 "$BIN/suqiu-wechat" -c "$CONFIG"
-daemons+=(hotline web desk wechat)
+sv_define email 4 "$BIN/suqiu-email" -c "$CONFIG"
+daemons+=(hotline web desk wechat email)
 "$(dirname "$0")/assets.sh" desk
 # Workers beyond SUQIU_WORKERS from an earlier run: stopped and removed.
 for dir in "$SCAN_DIR"/worker-*/; do
@@ -84,6 +85,9 @@ suqiu is running, under its supervisor (s6), which restarts any process that die
            department's desk as desk-<id>, password demo-desk; never in production)
   wechat   $wechat   (the WeChat Official Account's callback; token $(config wechat.token),
            appid $(config wechat.appid): development values, set the account's in $CONFIG)
+  email    lmtp://$(config email.lmtp_address):$(config email.lmtp_port)   (LMTP for the city's MTA, mailboxes
+           $(config email.mailboxes); replies by $(config email.smtp_url);
+           or $BIN/suqiu-email ingest FILE.eml|MAILDIR)
   database $(uses_external_db && echo "database.conninfo from $CONFIG" || echo "private PostgreSQL, unix socket $PGSOCK_DIR, database $(config database.name)")
   logs     $LOG_DIR/NAME/current; deaths and restarts in $LOG_DIR/supervise.log
 Try:

@@ -45,7 +45,7 @@ class SupervisedHub:
         self.home = os.path.abspath(home)
         os.makedirs(os.path.join(self.home, "config"), exist_ok=True)
         (self.client_port, self.worker_port, self.http_port, self.web_port, self.desk_port,
-         self.wechat_port) = free_ports(6)
+         self.wechat_port, self.lmtp_port) = free_ports(7)
         with open(os.path.join(self.home, "config", "hub.yaml"), "w") as config:
             config.write(
                 "# A hub of its own (written by ops/supervised_hub.py): its own ports; the\n"
@@ -65,11 +65,14 @@ class SupervisedHub:
                 "  static_dir: %s\n"
                 "wechat:\n"
                 "  port: %d\n"
+                "email:\n"
+                "  lmtp_port: %d\n"
                 "catalog:\n"
                 "  dir: %s\n%s" % (self.client_port, self.worker_port, self.http_port,
                                    self.web_port, os.path.join(ROOT, "adapters", "web", "pages"),
                                    self.desk_port, os.path.join(ROOT, "adapters", "desk", "static"),
-                                   self.wechat_port, os.path.join(ROOT, "config"), extra_config))
+                                   self.wechat_port, self.lmtp_port, os.path.join(ROOT, "config"),
+                                   extra_config))
         self.env = {key: value for key, value in os.environ.items()
                     if not key.startswith("PG") and key != "SUQIU_CONFIG"}
         self.env["SUQIU_HOME"] = self.home

@@ -176,6 +176,28 @@ START_TEST(envelopes_from_any_channel)
 }
 END_TEST
 
+//  An e-mail's external id is its Message-ID: "@", "+", "=" and the like are allowed there,
+//  and only there; angle brackets, spaces and quotes never.
+START_TEST(an_email_is_known_by_its_message_id)
+{
+    sq_field_error_t error;
+    json_t *envelope = json_pack("{s:s, s:s, s:s, s:s, s:s}", "channel", "email", "external_id",
+                                 "CAB+x=9f$e7_Q@mail.gmail.com", "received_at",
+                                 "2026-11-23T10:00:00+08:00", "title", "t", "content", "c");
+    ck_assert_int_eq(sq_envelope_check(envelope, &s_limits, &error), 0);
+    const char *refused[] = {"<a@b>", "a b@c", "a\"b@c", "", NULL};
+    for (const char *const *id = refused; *id; id++) {
+        json_object_set_new(envelope, "external_id", json_string(*id));
+        ck_assert_int_eq(sq_envelope_check(envelope, &s_limits, &error), -1);
+        ck_assert_str_eq(error.field, "external_id");
+    }
+    json_object_set_new(envelope, "channel", json_string("web"));
+    json_object_set_new(envelope, "external_id", json_string("a@b"));
+    ck_assert_int_eq(sq_envelope_check(envelope, &s_limits, &error), -1);
+    json_decref(envelope);
+}
+END_TEST
+
 START_TEST(a_12315_order_names_the_business)
 {
     const char *json = "{" S_GOOD ",\"line\":\"12315\"," "\"respondent_name\":\"某某餐饮店\","
@@ -274,6 +296,7 @@ Suite *test_envelope_suite(void)
     tcase_add_test(tc, limits_count_characters_not_bytes);
     tcase_add_test(tc, times_parse_strictly);
     tcase_add_test(tc, envelopes_from_any_channel);
+    tcase_add_test(tc, an_email_is_known_by_its_message_id);
     tcase_add_test(tc, the_operators_labels_are_kept_for_classification);
     tcase_add_test(tc, a_12315_order_names_the_business);
     tcase_add_test(tc, optional_fields_sent_empty_are_absent);

@@ -4,26 +4,20 @@
 #include <curl/curl.h>
 #include <czmq.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <time.h>
 
 #include "sq_log.h"
+#include "sq_outbox_client.h"
 
-#define S_TAKE_LIMIT "20"
-#define S_LEASE_S "120"            //  a message taken and not reported is taken again after this
 #define S_HTTP_TIMEOUT_S 10L
 #define S_ANSWER_MAX (64 * 1024)   //  bytes of the platform's answer read
 #define S_TOKEN_MARGIN_S 300       //  a token is fetched again this long before it expires
 
 struct _wechat_sender_t {
     const sq_config_t *config;   //  borrowed
-    sq_submit_t *submit;         //  borrowed
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool stopping;
-    char token[600];             //  the access token, "" when there is none
-    time_t token_expires;
+    sq_outbox_client_t *client;
+    char token[600];             //  the access token, "" when there is none (the client's
+    time_t token_expires;        //  one thread alone uses it)
 };
 
 //  --------------------------------------------------------------------------
@@ -184,87 +178,14 @@ static int s_send(wechat_sender_t *self, json_t *item, char *error, size_t error
     return rc;
 }
 
-//  Tell suqiu.outbox how an item went.
-static void s_report(wechat_sender_t *self, json_int_t id, const char *error)
-{
-    char id_text[24], tries[16];
-    snprintf(id_text, sizeof id_text, "%lld", (long long) id);
-    snprintf(tries, sizeof tries, "%d", self->config->wechat_send_max_tries);
-    zmsg_t *request = zmsg_new();
-    zmsg_addstr(request, error ? "failed" : "done");
-    zmsg_addstr(request, id_text);
-    if (error) {
-        zmsg_addstr(request, error);
-        zmsg_addstr(request, tries);
-    }
-    else
-        zmsg_addstr(request, "{\"via\": \"message/custom/send\"}");
-    char *answer = NULL;
-    if (sq_submit_ask(self->submit, "suqiu.outbox", &request, &answer) != 200)
-        sq_warn("wechat: delivery %s could not be reported (%s); it is sent again after its lease",
-                id_text, answer ? answer : "no answer");
-    free(answer);
-}
-
-//  One round: take what is due, send each, report each.  Returns how many were taken.
-static size_t s_round(wechat_sender_t *self)
-{
-    zmsg_t *request = zmsg_new();
-    zmsg_addstr(request, "take");
-    zmsg_addstr(request, "wechat");
-    zmsg_addstr(request, S_TAKE_LIMIT);
-    zmsg_addstr(request, S_LEASE_S);
-    char *answer = NULL;
-    int status = sq_submit_ask(self->submit, "suqiu.outbox", &request, &answer);
-    json_t *taken = status == 200 && answer ? json_loads(answer, 0, NULL) : NULL;
-    free(answer);
-    json_t *items = json_object_get(taken, "items");
-    size_t index;
-    json_t *item;
-    json_array_foreach(items, index, item) {
-        char error[300] = "";
-        json_int_t id = json_integer_value(json_object_get(item, "id"));
-        const char *number = json_string_value(json_object_get(item, "number"));
-        if (s_send(self, item, error, sizeof error) == 0) {
-            sq_info("wechat: sent the %s of complaint=%s", json_string_value(json_object_get(item, "kind")),
-                    number ? number : "-");
-            s_report(self, id, NULL);
-        }
-        else {
-            sq_warn_limited("wechat: the %s of complaint=%s not sent: %s",
-                            json_string_value(json_object_get(item, "kind")), number ? number : "-",
-                            error);
-            s_report(self, id, error);
-        }
-    }
-    size_t count = json_array_size(items);
-    json_decref(taken);
-    return count;
-}
-
-static void *s_run(void *arg)
+//  The client's send: one item as a customer-service message.
+static int s_send_item(void *arg, json_t *item, json_t **done, char *error, size_t error_size)
 {
     wechat_sender_t *self = (wechat_sender_t *) arg;
-    pthread_mutex_lock(&self->lock);
-    while (!self->stopping) {
-        pthread_mutex_unlock(&self->lock);
-        size_t taken = s_round(self);
-        pthread_mutex_lock(&self->lock);
-        if (taken || self->stopping)
-            continue;   //  more may be due at once
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        long interval = self->config->wechat_send_interval_ms;
-        until.tv_sec += interval / 1000;
-        until.tv_nsec += (interval % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&self->wake, &self->lock, &until);
-    }
-    pthread_mutex_unlock(&self->lock);
-    return NULL;
+    int rc = s_send(self, item, error, error_size);
+    if (rc == 0)
+        *done = json_pack("{s:s}", "via", "message/custom/send");
+    return rc;
 }
 
 wechat_sender_t *wechat_sender_new(const sq_config_t *config, sq_submit_t *submit)
@@ -275,13 +196,9 @@ wechat_sender_t *wechat_sender_new(const sq_config_t *config, sq_submit_t *submi
     }
     wechat_sender_t *self = (wechat_sender_t *) zmalloc(sizeof *self);
     self->config = config;
-    self->submit = submit;
-    pthread_mutex_init(&self->lock, NULL);
-    pthread_cond_init(&self->wake, NULL);
-    if (pthread_create(&self->thread, NULL, s_run, self)) {
-        sq_error("wechat: cannot start the sender thread");
-        pthread_mutex_destroy(&self->lock);
-        pthread_cond_destroy(&self->wake);
+    self->client = sq_outbox_client_new(submit, "wechat", config->wechat_send_interval_ms,
+                                        config->wechat_send_max_tries, s_send_item, self);
+    if (!self->client) {
         free(self);
         curl_global_cleanup();
         return NULL;
@@ -294,13 +211,7 @@ void wechat_sender_destroy(wechat_sender_t **self_p)
     if (!self_p || !*self_p)
         return;
     wechat_sender_t *self = *self_p;
-    pthread_mutex_lock(&self->lock);
-    self->stopping = true;
-    pthread_cond_signal(&self->wake);
-    pthread_mutex_unlock(&self->lock);
-    pthread_join(self->thread, NULL);
-    pthread_mutex_destroy(&self->lock);
-    pthread_cond_destroy(&self->wake);
+    sq_outbox_client_destroy(&self->client);
     free(self);
     curl_global_cleanup();
     *self_p = NULL;

@@ -1,6 +1,6 @@
-/*  sender: the WeChat adapter's outbound side.  A thread asks suqiu.outbox for what is owed
-    on WeChat (the acknowledgement after a spooled message, the departments' replies), sends
-    each as a customer-service text message (POST {api_base}/cgi-bin/message/custom/send)
+/*  sender: the WeChat adapter's outbound side.  Through lib/sq_outbox_client, what is owed
+    on WeChat (the acknowledgement after a spooled message, the departments' replies) is sent
+    as customer-service text messages (POST {api_base}/cgi-bin/message/custom/send)
     with an access token from {api_base}/cgi-bin/token, kept until shortly before it expires
     and fetched again when the platform says it is no longer valid, and reports each message
     done or failed with the platform's errcode and errmsg (suqiu.outbox retries with backoff).

@@ -332,6 +332,8 @@ async function shots() {
   await login('supervisor');
   await go('#/waiting', '#waiting-extensions');
   await page.waitForSelector('td.decide .decide-row, #waiting-extensions p.empty');
+  // every row's request read, in both lists
+  await page.waitForFunction(() => !document.querySelector('td.decide span.loading'));
   await page.screenshot({ path: `${out}/supervisor.png` });
   await go('#/overdue', '#overdue-list, p.empty');
   await page.screenshot({ path: `${out}/overdue.png` });

@@ -35,7 +35,7 @@ PGUSER = "suqiu"
 SQL_DIR = os.path.join(ROOT, "sql")
 DEFAULT_PORTS = {5555, 5556, 8080, 8081, 8082, 8090, 2424}
 PROGRAMS = ("suqiu-broker", "suqiu-worker", "suqiu-hotline", "suqiu-web", "suqiu-desk", "suqiu-wechat",
-            "suqiuctl")
+            "suqiu-email", "suqiuctl")
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                    "ThreadSanitizer", "AddressSanitizer:DEADLYSIGNAL")
 
@@ -270,6 +270,15 @@ class Response:
         return None
 
 
+def _accepts(port):
+    """True when something accepts TCP connections on 127.0.0.1:port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
 def http_request(port, method, path, body=None, headers=None, timeout=30, chunked=False):
     """One HTTP request on a new connection; returns a Response.  body: bytes, str, a
     dict (sent as JSON), or an iterable of bytes with chunked=True."""
@@ -344,6 +353,9 @@ BASE_CONFIG = {
     "wechat": {"address": "127.0.0.1", "port": None, "path": "/wechat", "threads": 8,
                "broker_timeout_ms": 1000, "broker_retries": 2, "send_interval_ms": 200,
                "api_base": "http://127.0.0.1:9"},
+    "email": {"lmtp_address": "127.0.0.1", "lmtp_port": None, "broker_timeout_ms": 1000,
+              "broker_retries": 2, "send_interval_ms": 200, "smtp_url": "smtp://127.0.0.1:9",
+              "mailboxes": "12345@city.example,12315@city.example"},
     "spool": {"dir": None, "replay_ms": 200},
     "limits": {"title_max_chars": 200, "content_max_chars": 4000, "field_max_chars": 500},
     "log": {"level": "info"},
@@ -382,14 +394,18 @@ class Hub:
     sections of keys that replace the test defaults (heartbeat 250 ms, liveness 3, hotline
     timeout 1000 ms x 3, sweep every 200 ms, stale after 1 s)."""
 
-    def __init__(self, workers=1, overrides=None, name=None, web=False, desk=False, wechat=False):
+    def __init__(self, workers=1, overrides=None, name=None, web=False, desk=False, wechat=False,
+                 email=False):
         self.n = next(_hub_numbers)
         self.name = name or "hub%d" % self.n
         self.database = "suqiu_e2e_%d_%d" % (os.getpid(), self.n)
         self.initial_workers = workers
         self.dir = os.path.join(RUN_DIR, "%02d-%s" % (self.n, self.name))
         self.config_path = os.path.join(self.dir, "hub.yaml")
-        client_port, worker_port, http_port, web_port, desk_port, wechat_port = free_ports(6)
+        (client_port, worker_port, http_port, web_port, desk_port, wechat_port,
+         lmtp_port) = free_ports(7)
+        self.lmtp_port = lmtp_port
+        self.with_email = email
         self.wechat_port = wechat_port
         self.with_wechat = wechat
         self.http_port = http_port
@@ -408,6 +424,7 @@ class Hub:
         self.config["web"]["port"] = web_port
         self.config["desk"]["port"] = desk_port
         self.config["wechat"]["port"] = wechat_port
+        self.config["email"]["lmtp_port"] = lmtp_port
         self.config["desk"]["conninfo"] = "host=%s user=suqiu_desk dbname=%s" % (PGSOCK, self.database)
         self.spool_dir = os.path.join(self.dir, "spool")
         self.config["spool"]["dir"] = self.spool_dir
@@ -419,6 +436,7 @@ class Hub:
         self.web = None
         self.desk = None
         self.wechat = None
+        self.email = None
         self.retired = []          # processes killed by a test, kept to reap
         self._log_counts = {}
         self._created_db = False
@@ -459,6 +477,8 @@ class Hub:
                 self.start_desk()
             if self.with_wechat:
                 self.start_wechat()
+            if self.with_email:
+                self.start_email()
             self.wait_healthy(health_timeout)
         except BaseException:
             self.stop()
@@ -524,6 +544,11 @@ class Hub:
         self.wechat = self._spawn("wechat", "suqiu-wechat")
         return self.wechat
 
+    def start_email(self):
+        """Start the e-mail adapter (LMTP on self.lmtp_port)."""
+        self.email = self._spawn("email", "suqiu-email")
+        return self.email
+
     def kill_wechat(self, sig=signal.SIGKILL):
         p = self.wechat
         p.send_signal(sig)
@@ -554,14 +579,14 @@ class Hub:
         return p.returncode
 
     def processes(self):
-        return [p for p in [self.wechat, self.desk, self.web, self.hotline] + self.workers + [self.broker] + self.retired
+        return [p for p in [self.email, self.wechat, self.desk, self.web, self.hotline] + self.workers + [self.broker] + self.retired
                 if p is not None]
 
     def check_alive(self):
         """Raise HubError naming any hub process that has exited."""
         dead = []
         for label, p in [("hotline", self.hotline), ("web", self.web), ("desk", self.desk),
-                         ("wechat", self.wechat),
+                         ("wechat", self.wechat), ("email", self.email),
                          ("broker", self.broker)] + [
                 ("worker-%d" % i, w) for i, w in enumerate(self.workers)]:
             if p is not None and p.poll() is not None:
@@ -582,7 +607,8 @@ class Hub:
                     self.desk_port, "GET", "/api/session", timeout=5).status == 401
                 wechat_up = self.wechat is None or http_request(
                     self.wechat_port, "GET", "/wechat", timeout=5).status == 401
-                if last[0] == 200 and web_up and desk_up and wechat_up:
+                email_up = self.email is None or _accepts(self.lmtp_port)
+                if last[0] == 200 and web_up and desk_up and wechat_up and email_up:
                     return time.monotonic() - (deadline - timeout)
             except OSError as error:
                 last = error

@@ -114,8 +114,8 @@ class SupervisedHubTest(unittest.TestCase):
 
     def test_1_every_daemon_is_a_child_of_the_supervisor_and_run_twice_is_safe(self):
         names = self.hub.services()
-        self.assertEqual(names, ["broker", "desk", "hotline", "postgres", "web", "wechat", "worker-1",
-                                 "worker-2"])
+        self.assertEqual(names, ["broker", "desk", "email", "hotline", "postgres", "web", "wechat",
+                                 "worker-1", "worker-2"])
         pids = {name: self.hub.pid(name) for name in names}
         for name, pid in pids.items():
             with open("/proc/%d/stat" % pid) as f:
