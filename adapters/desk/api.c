@@ -1,6 +1,9 @@
 /*  api: the desk's JSON API over complaints: lists, one complaint, and the people's actions,
     each one statement of sql/026_desk_api.sql run as the session's user (see desk.h). */
+#include <ctype.h>
+#include <curl/curl.h>
 #include <czmq.h>
+#include <openssl/evp.h>
 
 #include "desk_app.h"
 #include "sq_change.h"
@@ -19,6 +22,8 @@ const sq_db_statement_t desk_statements[] = {
     {"logout", "SELECT desk_logout($1)"},
     {"list", "SELECT desk_complaints($1::jsonb, $2::int, $3::int)::text"},
     {"one", "SELECT desk_complaint($1)::text"},
+    {"attachment", "SELECT a->>'file_name', a->>'content_type', a->>'data'"
+                   " FROM desk_attachment($1::bigint) a"},
     {"sign", "SELECT desk_sign($1)"},
     {"note", "SELECT desk_note($1, $2)"},
     {"reply", "SELECT desk_reply($1, $2)"},
@@ -117,6 +122,63 @@ void api_get(void *app, sq_http_request_t *request)
                       strlen(PQgetvalue(result, 0, 0)));
     PQclear(result);
     desk_end(self, &session, result != NULL);
+}
+
+//  A media type safe to send as it is (type/subtype of token characters), else NULL.
+static bool s_media_type_plain(const char *type)
+{
+    const char *slash = strchr(type, '/');
+    if (!slash || slash == type || !slash[1] || strlen(type) > 100)
+        return false;
+    for (const char *c = type; *c && *c != ';'; c++)
+        if (!isalnum((unsigned char) *c) && !strchr("/.+-_", *c))
+            return false;
+    return true;
+}
+
+void api_attachment(void *app, sq_http_request_t *request)
+{
+    desk_t *self = (desk_t *) app;
+    const char *id = sq_http_tail(request);
+    if (!*id || strlen(id) > 18 || strspn(id, "0123456789") != strlen(id)) {
+        s_error(request, 404, "no such attachment");
+        return;
+    }
+    desk_session_t *session = desk_begin(self, request, false);
+    if (!session)
+        return;
+    const char *values[] = {id};
+    PGresult *result = sq_db_exec(session->db, "attachment", 1, values);
+    bool found = result && PQntuples(result) == 1 && !PQgetisnull(result, 0, 2);
+    if (!result)
+        s_error(request, 503, "the attachment cannot be read now; try again");
+    else if (!found)
+        s_error(request, 404, "no such attachment");
+    else {
+        const char *data = PQgetvalue(result, 0, 2);
+        size_t encoded = strlen(data);
+        unsigned char *bytes = (unsigned char *) zmalloc(encoded / 4 * 3 + 3);
+        int length = EVP_DecodeBlock(bytes, (const unsigned char *) data, (int) encoded);
+        for (size_t i = encoded; length > 0 && i > 0 && data[i - 1] == '='; i--)
+            length--;   //  EVP_DecodeBlock counts the padding as bytes
+        //  RFC 6266 / 5987: the UTF-8 name percent-encoded
+        char *name = curl_easy_escape(NULL, PQgetvalue(result, 0, 0), 0);
+        char *disposition = zsys_sprintf("attachment; filename*=UTF-8''%s", name ? name : "file");
+        curl_free(name);
+        const char *type = PQgetvalue(result, 0, 1);
+        sq_http_add_header(request, "Content-Disposition", disposition);
+        sq_http_add_header(request, "X-Content-Type-Options", "nosniff");
+        sq_http_add_header(request, "Content-Security-Policy", "default-src 'none'; sandbox");
+        if (length < 0)
+            s_error(request, 503, "the attachment is damaged");
+        else
+            sq_http_reply(request, 200, s_media_type_plain(type) ? type : "application/octet-stream",
+                          (const char *) bytes, (size_t) length);
+        zstr_free(&disposition);
+        free(bytes);
+    }
+    PQclear(result);
+    desk_end(self, &session, found);
 }
 
 //  --------------------------------------------------------------------------

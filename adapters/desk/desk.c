@@ -276,6 +276,7 @@ static const sq_http_route_t s_routes[] = {
     {"POST", "/api/preview", board_preview},
     {"GET", "/api/complaints/*", api_get},
     {"POST", "/api/complaints/*", api_action},
+    {"GET", "/api/attachments/*", api_attachment},
     {"GET", "/api/callers", board_callers},
     {"GET", "/api/overdue", board_overdue},
     {"GET", "/api/stats", board_stats},

@@ -14,11 +14,14 @@
         GET  /api/complaints?department=&state=&q=&light=&channel=&role=&limit=&offset=
                                                 {"items": [...], "total": n}, soonest deadline first
         GET  /api/complaints/{number}           one complaint (404 where the user may not see it),
-                                                the reporter masked on a 举报 without consent
+                                                the reporter masked on a 举报 without consent,
+                                                with its deliveries, follow-ups and files
         POST /api/complaints/{number}/{action}  sign, note, reply, extend, pause, resume, return,
                                                 co_opinion, close (the lead's; co_opinion the
                                                 co-handlers'), callback (operators), urge,
                                                 extension, return_review, unmask (supervisors)
+        GET  /api/attachments/{id}              a file the citizen sent, for a user who may see
+                                                its complaint (each download is an event)
         POST /api/complaints                    the operator's new work order (as the hotline API)
         POST /api/preview                       the same body: the classifier's category, type,
                                                 urgency and the routing they imply, before it

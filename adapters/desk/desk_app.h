@@ -53,6 +53,7 @@ const char *desk_login(desk_session_t *session);
 void api_list(void *app, sq_http_request_t *request);
 void api_get(void *app, sq_http_request_t *request);
 void api_action(void *app, sq_http_request_t *request);
+void api_attachment(void *app, sq_http_request_t *request);
 void board_new_complaint(void *app, sq_http_request_t *request);
 void board_preview(void *app, sq_http_request_t *request);
 void board_callers(void *app, sq_http_request_t *request);

@@ -341,6 +341,16 @@ async function shots() {
   await page.waitForSelector('#chart-volume canvas');
   await page.waitForTimeout(1200);    // the charts' animation
   await page.screenshot({ path: `${out}/stats.png` });
+  // An e-mail complaint answered: what went back to the citizen, and what the citizen sent.
+  const mail = await page.evaluate(async () => {
+    const list = await (await fetch('/api/complaints?channel=email&state=closed&limit=1')).json();
+    return list.items.length ? list.items[0].number : null;
+  });
+  if (mail) {
+    await go('#/c/' + mail, '#deliveries');
+    await page.locator('#channel').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${out}/deliveries.png` });
+  }
   await logout();
   await login('admin');
   await go('#/users', '#users');

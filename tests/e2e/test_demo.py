@@ -46,6 +46,15 @@ class DemoTest(HubTestCase):
         self.assertEqual(self.hub.sql_value(
             "SELECT count(*) FROM complaint_reply r JOIN complaint c ON c.id = r.complaint_id"
             " WHERE r.at < c.received_at OR r.at > now()"), "0")
+        # What went back to WeChat and e-mail citizens was sent, but for one refused mail;
+        # the hotlines' replies wait on the call-back list until their call-back.
+        deliveries = dict(((via, state), int(n)) for via, state, n in self.hub.sql(
+            "SELECT via, state, count(*) FROM complaint_delivery GROUP BY 1, 2"))
+        self.assertGreater(deliveries.get(("wechat", "sent"), 0), 0, deliveries)
+        self.assertGreater(deliveries.get(("email", "sent"), 0), 0, deliveries)
+        self.assertEqual(deliveries.get(("email", "failed")), 1, deliveries)
+        self.assertNotIn(("wechat", "queued"), deliveries)
+        self.assertGreater(deliveries.get(("phone", "sent"), 0), 0, deliveries)
         waiting = self.hub.sql_value(
             "SELECT count(*) FROM complaint_extension WHERE decision IS NULL")
         returns = self.hub.sql_value(

@@ -16,6 +16,7 @@ from xml.etree import ElementTree
 
 import harness
 import wechat_crypto as wx
+from test_calls import big_post
 from test_spine import HubTestCase
 
 ACCOUNT = "gh_suqiu000001"
@@ -205,6 +206,10 @@ class WeChatTest(HubTestCase):
             "invalid UTF-8": (self.post("", raw=xml.replace("测试", "@@").encode().replace(b"@@", b"\xff\xfe")), 400),
             "huge document": (self.post("", raw=b"<xml>" + b"x" * (200 * 1024) + b"</xml>"), 413),
         }
+        signed = "/wechat?" + urllib.parse.urlencode({"signature": wx.sign(wx.TOKEN, ts, "n"),
+                                                     "timestamp": ts, "nonce": "n"})
+        cases["50 MB body"] = (big_post(self.hub.wechat_port, signed, 50 * 1024 * 1024), 413)
+        cases["50 MB chunked"] = (big_post(self.hub.wechat_port, signed, 50 * 1024 * 1024, chunked=True), 413)
         other = wx.encrypt(wx.AES_KEY, "wxSOMEONEELSE00001", xml)
         query = {"signature": wx.sign(wx.TOKEN, ts, "n"), "timestamp": ts, "nonce": "n", "encrypt_type": "aes",
                  "msg_signature": wx.msg_signature(wx.TOKEN, ts, "n", other)}

@@ -1,11 +1,13 @@
 // detail: one complaint (GET /api/complaints/NUMBER): what was asked and by whom (masked on a
 // 举报 unless the reporter consented; a supervisor may unmask, which is recorded), how it was
 // classified and routed and why, its deadlines, replies, co-handlers' opinions, call-backs,
-// its whole history, and the actions the user may take on it.
+// what went back to the citizen through its channel (queued, sent, failed and why), the
+// follow-ups and files the citizen sent, its whole history, and the actions the user may take.
 
 import { get } from './api.js';
 import { h, fill, when, notice } from './dom.js';
-import { STATES, TYPES, URGENCIES, CHANNELS, STAGES, SATISFACTION } from './labels.js';
+import { STATES, TYPES, URGENCIES, CHANNELS, STAGES, SATISFACTION, DELIVERY_KINDS, DELIVERY_VIAS,
+  DELIVERY_STATES, MESSAGE_KINDS } from './labels.js';
 import { catalog, departmentName } from './catalog.js';
 import { light, marks } from './list.js';
 import { historyTable, routingBasis } from './history.js';
@@ -63,6 +65,27 @@ function person(c, user, redraw) {
   return box;
 }
 
+function size(bytes) {
+  return bytes >= 1048576 ? (bytes / 1048576).toFixed(1) + ' MB' : bytes >= 1024 ? Math.round(bytes / 1024) + ' KB' : bytes + ' 字节';
+}
+
+// What went back to the citizen, what the citizen added, and the files.
+function channelCard(c) {
+  const deliveries = c.deliveries || [], messages = c.messages || [], files = c.attachments || [];
+  if (!deliveries.length && !messages.length && !files.length) return null;
+  return h('section.card', { id: 'channel' }, h('h2', '送达与补充材料'),
+    deliveries.length ? h('table.small', { id: 'deliveries' },
+      h('thead', h('tr', h('th', '内容'), h('th', '方式'), h('th', '状态'), h('th', '次数'), h('th', '时间'), h('th', '原因'))),
+      h('tbody', deliveries.map((d) => h('tr', { class: 'delivery-' + d.state },
+        h('td', DELIVERY_KINDS[d.kind] || d.kind), h('td', DELIVERY_VIAS[d.via] || d.via),
+        h('td', DELIVERY_STATES[d.state] || d.state), h('td', String(d.tries)),
+        h('td.time', when(d.sent_at || d.next_try_at || d.queued_at)), h('td', d.last_error || ''))))) : null,
+    messages.length ? h('ul.entries', { id: 'follow-ups' }, messages.map((m) => h('li', h('b', (MESSAGE_KINDS[m.kind] || m.kind) + ' '),
+      when(m.received_at) + ' ' + (m.subject ? '《' + m.subject + '》 ' : '') + (m.label || m.body || m.pic_url || '')))) : null,
+    files.length ? h('ul.entries', { id: 'attachments' }, files.map((f) => h('li',
+      h('a', { href: '/api/attachments/' + f.id }, f.file_name), ' （' + f.content_type + '，' + size(f.size) + '）'))) : null);
+}
+
 export async function show(view, { user, arg }, message) {
   const [c, cat] = await Promise.all([get('/api/complaints/' + encodeURIComponent(arg)), catalog()]);
   const redraw = (text) => show(view, { user, arg }, text);
@@ -112,6 +135,7 @@ export async function show(view, { user, arg }, message) {
             c.co_opinions.map((o) => h('li', h('b', '协办意见 '), when(o.at) + ' ' + departmentName(cat, o.department) + '：' + o.body)),
             c.callbacks.map((b) => h('li', h('b', '回访 '), when(b.at) + ' ' + (SATISFACTION[b.satisfaction] || b.satisfaction)
               + (b.note ? '：' + b.note : '') + (b.reopened ? '（已退回重办）' : ''))))) : null,
+        channelCard(c),
         h('section.card', h('h2', '办理记录（审计）'), historyTable(c.history, cat))),
       h('div.side-col', panel(c, user, cat, redraw))));
 }

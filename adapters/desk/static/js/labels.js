@@ -27,7 +27,12 @@ export const EVENTS = {
   paused: '暂停计时', resumed: '恢复计时', return_requested: '申请退单',
   return_approved: '退单获批', return_refused: '退单未批', repeat_suggested: '疑似重复',
   unmasked: '查看举报人身份', urged: '督办', reopened: '重新办理', merged: '并单',
+  follow_up: '诉求人补充', attachment_read: '查看附件',
 };
+export const DELIVERY_KINDS = { ack: '受理回执', reply: '办理答复' };
+export const DELIVERY_VIAS = { wechat: '微信客服消息', email: '电子邮件', phone: '电话回访', open311: '网上公开（Open311）' };
+export const DELIVERY_STATES = { queued: '待发送', sent: '已送达', failed: '发送失败' };
+export const MESSAGE_KINDS = { text: '补充文字', image: '补充图片', location: '补充位置', mail: '补充邮件' };
 
 // Who did it: a person (user:LOGIN) or one of the hub's own processes.
 export function actor(text) {
@@ -36,6 +41,7 @@ export function actor(text) {
   const system = {
     'suqiu.classify': '系统（智能分类）', 'suqiu.route': '系统（派单）', 'suqiu.intake': '系统（受理）',
     'suqiu.sweep': '系统（巡检）', 'suqiu.deadline': '系统（期限）', 'suqiuctl demo': '演示数据',
+    'channel:wechat': '诉求人（微信）', 'channel:email': '诉求人（邮件）',
   };
   return system[text] || (text.startsWith('suqiu') ? '系统（' + text + '）' : text);
 }
