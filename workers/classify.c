@@ -23,6 +23,9 @@
 const char *const classify_target_names[CLASSIFY_TARGETS] = {"category", "type", "urgency"};
 
 const sq_db_statement_t classify_statements[] = {
+    //  One classifying transaction at a time, in every worker: a batch is judged against
+    //  every report committed before it (and its own), never beside another in flight.
+    {"classify_turn", "SELECT pg_try_advisory_xact_lock(hashtext('suqiu.classify'))"},
     {"classify_claim",
      "SELECT id, number, channel, title, content, region_text, address, phone, operator::text,"
      " respondent_address FROM complaint_classify_claim($1::int)"},
@@ -596,7 +599,17 @@ int classify_run(classify_t *self, int limit)
     s_item_t *items = NULL;
     size_t count = 0;
     int rc = -1;
-    if (sq_db_command(db, "BEGIN") || !(claimed = sq_db_exec(db, "classify_claim", 1, values)))
+    PGresult *turn = NULL;
+    if (sq_db_command(db, "BEGIN") || !(turn = sq_db_exec(db, "classify_turn", 0, NULL)))
+        goto done;
+    bool mine = PQgetvalue(turn, 0, 0)[0] == 't';
+    PQclear(turn);
+    if (!mine) {
+        sq_db_command(db, "ROLLBACK");
+        self->waiting = true;
+        return CLASSIFY_BUSY;
+    }
+    if (!(claimed = sq_db_exec(db, "classify_claim", 1, values)))
         goto done;
     count = (size_t) PQntuples(claimed);
     if (count == 0) {
