@@ -23,9 +23,10 @@
 const char *const classify_target_names[CLASSIFY_TARGETS] = {"category", "type", "urgency"};
 
 const sq_db_statement_t classify_statements[] = {
-    //  One classifying transaction at a time, in every worker: a batch is judged against
-    //  every report committed before it (and its own), never beside another in flight.
-    {"classify_turn", "SELECT pg_try_advisory_xact_lock(hashtext('suqiu.classify'))"},
+    //  The repeat decisions and the write of one batch at a time, among all workers: a
+    //  batch is judged against every report committed before it (and its own), never
+    //  beside another batch in flight.  Held until the commit.
+    {"classify_turn", "SELECT pg_advisory_xact_lock(hashtext('suqiu.classify'))"},
     {"classify_claim",
      "SELECT id, number, channel, title, content, region_text, address, phone, operator::text,"
      " respondent_address FROM complaint_classify_claim($1::int)"},
@@ -600,16 +601,7 @@ int classify_run(classify_t *self, int limit)
     size_t count = 0;
     int rc = -1;
     PGresult *turn = NULL;
-    if (sq_db_command(db, "BEGIN") || !(turn = sq_db_exec(db, "classify_turn", 0, NULL)))
-        goto done;
-    bool mine = PQgetvalue(turn, 0, 0)[0] == 't';
-    PQclear(turn);
-    if (!mine) {
-        sq_db_command(db, "ROLLBACK");
-        self->waiting = true;
-        return CLASSIFY_BUSY;
-    }
-    if (!(claimed = sq_db_exec(db, "classify_claim", 1, values)))
+    if (sq_db_command(db, "BEGIN") || !(claimed = sq_db_exec(db, "classify_claim", 1, values)))
         goto done;
     count = (size_t) PQntuples(claimed);
     if (count == 0) {
@@ -619,6 +611,11 @@ int classify_run(classify_t *self, int limit)
     items = (s_item_t *) zmalloc(sizeof *items * count);
     for (size_t i = 0; i < count; i++)
         s_judge(self, claimed, (int) i, &items[i]);
+    //  Our turn (another worker's batch may be writing): then the candidates read below see
+    //  every batch committed before.
+    if (!(turn = sq_db_exec(db, "classify_turn", 0, NULL)))
+        goto done;
+    PQclear(turn);
     if (self->setup.duplicate_window_hours > 0) {
         if (!(candidates = s_candidates_read(self, items, count)))
             goto done;

@@ -6,10 +6,10 @@
     first (rows another worker claimed are skipped; a worker killed before its commit lets
     its batch go, and the next claim takes it again), decides each in memory, asks for the
     repeat-report candidates of the whole batch in one statement, and writes every decision
-    back in one statement (complaint_classify_batch, sql/028), then commits once.  One such
-    transaction runs at a time among all workers (an advisory lock; a worker that finds it
-    taken tries again shortly), so that a batch is judged against every report committed
-    before it, never beside another batch still in flight.  For each
+    back in one statement (complaint_classify_batch, sql/028), then commits once.  The
+    workers classify their batches side by side, but take turns (an advisory lock held to the
+    commit) from the reading of the candidates on, so that a batch is judged against every
+    report committed before it, never beside another batch still in flight.  For each
     complaint it reads the title and content with traditional characters as simplified
     ones (sq_hanzi) and decides
         category  a rule in classify_rules.yaml that forces one, else the category model's
@@ -92,10 +92,8 @@ void classify_destroy(classify_t **self_p);
 zmsg_t *classify_answer(classify_t *self, zmsg_t *request);
 
 //  Classify one batch of at most limit waiting complaints in one transaction.  Returns how
-//  many were claimed and committed (0 when none waits), CLASSIFY_BUSY when another worker is
-//  classifying a batch (try again shortly), or -1 (logged) when the batch could not be
-//  committed: it was rolled back and waits for the next run.
-#define CLASSIFY_BUSY (-2)
+//  many were claimed and committed (0 when none waits), or -1 (logged) when the batch could
+//  not be committed: it was rolled back and waits for the next run.
 int classify_run(classify_t *self, int limit);
 
 //  True when complaints may wait: a request came since the last run, the last batch was

@@ -28,7 +28,6 @@
 #define S_ANSWER_SESSIONS 4    //  sessions for each service that answers one at a time
 #define S_STATEMENTS_MAX 64
 #define S_STAGE_RETRY_MS 200   //  a stage's batch failed: try again after this
-#define S_STAGE_BUSY_MS 5      //  another worker is classifying: look again after this
 
 //  The city's knowledge that classify and route work with.
 typedef struct {
@@ -209,24 +208,20 @@ static int s_poll(s_worker_t *self, int timeout_ms)
 
 //  Run a batch of each stage that has complaints waiting (or every stage, when all is set:
 //  the tick's look, so that nothing waits on a lost hand-off).  Returns when they should run
-//  again: now while batches come full, shortly when another worker was classifying, a
-//  little later after a failure (the database may be away), never (INT64_MAX) when nothing
-//  waits.
+//  again: now while batches come full, a little later after a failure (the database may be
+//  away), never (INT64_MAX) when nothing waits.
 static int64_t s_stages_run(s_worker_t *self, bool all)
 {
     int batch = self->config->worker_batch_max;
-    bool failed = false, busy = false;
-    if (self->classify && (all || classify_waiting(self->classify))) {
-        int rc = classify_run(self->classify, batch);
-        busy = rc == CLASSIFY_BUSY;
-        failed = rc == -1;
-    }
+    bool failed = false;
+    if (self->classify && (all || classify_waiting(self->classify)))
+        failed = classify_run(self->classify, batch) < 0;
     if (self->route && (all || route_waiting(self->route)))
         failed |= route_run(self->route, batch) < 0;
     bool waiting = (self->classify && classify_waiting(self->classify))
                    || (self->route && route_waiting(self->route));
     int64_t now = zclock_mono();
-    return failed ? now + S_STAGE_RETRY_MS : busy ? now + S_STAGE_BUSY_MS : waiting ? now : INT64_MAX;
+    return failed ? now + S_STAGE_RETRY_MS : waiting ? now : INT64_MAX;
 }
 
 //  The soonest time a session has a heartbeat to send or a reconnection to make.
