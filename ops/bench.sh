@@ -20,6 +20,9 @@ BIN="$ROOT/${1:-build}/bin"
 SECONDS_EACH=${BENCH_SECONDS:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 WORKERS=${BENCH_WORKERS:-2}
+# The pipeline's workers: WORKERS serving every service, as make run starts them, or with
+# BENCH_STAGE_WORKERS=N, WORKERS for intake and N more for classification and routing alone
+STAGE_WORKERS=${BENCH_STAGE_WORKERS:-0}
 DB=suqiu_bench
 export PGOPTIONS="-c client_min_messages=warning"
 PSQL=("$PG_BINDIR/psql" -h "$PGSOCK_DIR" -U suqiu -X -q)
@@ -38,9 +41,10 @@ ONLY=${BENCH_ONLY:-}
 DRAIN_S=${BENCH_DRAIN_S:-300}
 "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
 client_port=$(free_port); worker_port=$(free_port); http_port=$(free_port)
-# hub.yaml for SERVICES (the models are the workers' usual ones, var/models, trained once)
-write_config() {
-    cat >"$WORK/hub.yaml" <<YAML
+# hub.yaml (or FILE) for SERVICES, batches of BATCH (the models are the workers' usual ones,
+# var/models, trained once)
+write_config() {   # SERVICES [FILE [BATCH]]
+    cat >"${2:-$WORK/hub.yaml}" <<YAML
 database:
   conninfo: "host=$PGSOCK_DIR user=suqiu dbname=$DB"
 broker:
@@ -48,6 +52,7 @@ broker:
   worker_endpoint: tcp://127.0.0.1:$worker_port
 worker:
   services: $1
+  batch_max: ${3:-64}
 hotline:
   port: $http_port
   threads: $CONNECTIONS
@@ -92,9 +97,10 @@ ORDERS=$(( SECONDS_EACH * 8000 ))
 echo "== $ORDERS varied work orders (ops/bench/pipeline_orders.py)"
 /usr/bin/python3 "$ROOT/ops/bench/pipeline_orders.py" "$ORDERS" >"$WORK/orders.jsonl"
 
-hub_start() {
+hub_start() {   # [STAGE_WORKERS]
     "$BIN/suqiu-broker" -c "$WORK/hub.yaml" 2>>"$WORK/broker.log" & pids+=($!)
     for _ in $(seq 1 "$WORKERS"); do "$BIN/suqiu-worker" -c "$WORK/hub.yaml" 2>>"$WORK/worker.log" & pids+=($!); done
+    for _ in $(seq 1 "${1:-0}"); do "$BIN/suqiu-worker" -c "$WORK/stages.yaml" 2>>"$WORK/worker.log" & pids+=($!); done
     "$BIN/suqiu-hotline" -c "$WORK/hub.yaml" 2>>"$WORK/hotline.log" & pids+=($!)
     for _ in $(seq 1 600); do curl -fsS "http://127.0.0.1:$http_port/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
 }
@@ -102,11 +108,12 @@ PROFILE=${BENCH_PROFILE:-}
 # CPU seconds (user + system) of a process and its threads
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 profile_reset() {
-    [ -n "$PROFILE" ] || return 0
-    sql "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null 2>&1 \
-        && sql "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
+    if [ -n "$PROFILE" ]; then
+        sql "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null 2>&1 \
+            && sql "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
+    fi
     busy_before=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
-    backends_before=$(s_backends_cpu)
+    hub_cpu_before=$(s_hub_cpu)
 }
 # CPU seconds of this database's PostgreSQL backends (those alive now)
 s_backends_cpu() {
@@ -116,16 +123,28 @@ s_backends_cpu() {
     done
     echo "$total"
 }
-profile_report() {   # before hub_stop: the processes are still there
+# CPU seconds of the hub's processes and their PostgreSQL backends
+s_hub_cpu() {
+    local total pid
+    total=$(s_backends_cpu)
+    for pid in "${pids[@]}"; do
+        total=$(awk -v t="$total" -v c="$(cpu_of "$pid")" 'BEGIN { print t + c }')
+    done
+    echo "$total"
+}
+# Before hub_stop (the processes are still there): hub_cpu, the CPU seconds the hub took
+# since profile_reset; with BENCH_PROFILE, per process and the top statements too.
+profile_report() {
+    hub_cpu=$(awk -v a="$hub_cpu_before" -v b="$(s_hub_cpu)" 'BEGIN { printf "%.1f", b - a }')
     [ -n "$PROFILE" ] || return 0
     local busy_after
     busy_after=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
-    echo "  -- CPU seconds: machine busy $(awk -v a="$busy_before" -v b="$busy_after" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / hz }') of $(nproc) cores"
-    local i=0 pid
+    echo "  -- CPU seconds: machine busy $(awk -v a="$busy_before" -v b="$busy_after" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / hz }') of $(nproc) cores, the hub $hub_cpu"
+    local pid
     for pid in "${pids[@]}"; do
         printf '     %-40s %s\n' "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | awk '{print $1}' | xargs basename) (pid $pid)" "$(cpu_of "$pid")"
     done
-    printf '     %-40s %s (less %s before)\n' "PostgreSQL backends of $DB" "$(s_backends_cpu)" "$backends_before"
+    printf '     %-40s %s\n' "PostgreSQL backends of $DB" "$(s_backends_cpu)"
     sql "SELECT 1 FROM pg_stat_statements LIMIT 1" >/dev/null 2>&1 || { echo "  -- (no pg_stat_statements in this cluster)"; return 0; }
     echo "  -- statements by total time (pg_stat_statements, nested statements included)"
     "${PSQL[@]}" -d "$DB" -c "SELECT calls, round(total_exec_time::numeric / 1000, 1) AS total_s,
@@ -169,13 +188,20 @@ p99=$(awk '$1 == "99%" {print $2}' "$WORK/wrk-intake.txt")
 rate=$(( committed / SECONDS_EACH ))
 printf '  work orders sent %s, committed %s (events %s), non-2xx answers %s\n' "$sent" "$committed" "$events" "$errors"
 printf '  committed complaints/s: %d   ack latency p50 %s  p99 %s\n' "$rate" "$p50" "$p99"
+intake_cpu_ms=$(awk -v c="$hub_cpu" -v n="$committed" 'BEGIN { printf "%.2f", 1000 * c / n }')
+printf '  CPU per complaint (the hub'"'"'s processes and their PostgreSQL backends): %s ms\n' "$intake_cpu_ms"
 awk -v c="$committed" -v t="$transactions" 'BEGIN { if (t > 0) printf "  transactions %d: %.1f complaints per commit (group commit)\n", t, c / t }'
 [ "$committed" -eq "$events" ] || { echo "bench: complaints and events differ" >&2; exit 1; }
 
 echo "== whole pipeline: the same orders, with classification, routing and deadlines (wrk, ${CONNECTIONS} connections, ${SECONDS_EACH}s, then until every one is processed)"
 clear_tables
-write_config suqiu.intake,suqiu.lookup,suqiu.classify,suqiu.route
-hub_start
+if [ "$STAGE_WORKERS" -gt 0 ]; then
+    write_config suqiu.classify,suqiu.route "$WORK/stages.yaml" 256
+    echo "  ($WORKERS workers for intake and lookups, $STAGE_WORKERS for classification and routing)"
+else
+    write_config suqiu.intake,suqiu.lookup,suqiu.classify,suqiu.route
+fi
+hub_start "$STAGE_WORKERS"
 # One order through first, so that the stages are up (a worker trains missing models at its start).
 curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$http_port/v1/workorders" \
     -d "$(head -n 1 "$WORK/orders.jsonl" | sed "s/}\$/,\"external_id\":\"WARM-1\",\"received_at\":\"$(date -Iseconds)\"}/")"
@@ -219,13 +245,17 @@ printf '  fully processed %d: dispatched %d, triage %d (with their 3 deadlines: 
     "$((dispatched + triage + merged))" "$dispatched" "$triage" "$with_deadlines" "$merged" \
     "$(awk -v a="$started" -v b="$done_epoch" 'BEGIN { print b - a }')"
 printf '  fully processed complaints/s: %d\n' "$pipeline"
+pipeline_cpu_ms=$(awk -v c="$hub_cpu" -v n="$committed" 'BEGIN { printf "%.2f", 1000 * c / n }')
+printf '  CPU per complaint (the hub'"'"'s processes and their PostgreSQL backends): %s ms\n' "$pipeline_cpu_ms"
 printf '  complaints per write transaction of the stages: %s\n' \
     "$(sql "SELECT round(count(*)::numeric / nullif(count(DISTINCT xmin::text), 0), 1) FROM complaint_event WHERE to_state IN ('classified', 'dispatched', 'triage')")"
 
 echo "== ratios (what counts)"
-awk -v r="$rate" -v p="$pipeline" -v i="$intake_beside" -v b1="$base_1" -v bn="$base_n" 'BEGIN {
+awk -v r="$rate" -v p="$pipeline" -v i="$intake_beside" -v b1="$base_1" -v bn="$base_n" \
+    -v ic="$intake_cpu_ms" -v pc="$pipeline_cpu_ms" 'BEGIN {
     printf "  whole pipeline / intake alone:              %.2f   (goal >= 0.8)\n", p / r
     printf "  intake beside the pipeline / intake alone:  %.2f\n", i / r
+    printf "  CPU per complaint, intake alone / whole pipeline: %.2f   (the ratio'"'"'s ceiling when the cores are the limit)\n", ic / pc
     if (b1 > 0) {
         printf "  intake alone / single-row INSERT, 1 client:        %.2f\n", r / b1
         printf "  intake alone / single-row INSERT, same concurrency: %.2f\n", r / bn
