@@ -560,6 +560,8 @@ static int s_batch_write(classify_t *self, s_item_t *items, size_t count)
     free(text);
     if (!result)
         return -1;
+    for (size_t i = 0; i < count; i++)
+        items[i].outcome = "skipped";   //  unless the database says otherwise
     for (int r = 0; r < PQntuples(result) && (size_t) r < count; r++) {
         s_item_t *item = &items[r];   //  in the order given
         const char *outcome = PQgetvalue(result, r, 1);
@@ -572,9 +574,8 @@ static int s_batch_write(classify_t *self, s_item_t *items, size_t count)
     return 0;
 }
 
-static void s_batch_log(classify_t *self, const s_item_t *item)
+static void s_batch_log(const s_item_t *item)
 {
-    (void) self;
     const char *number = item->complaint.number;
     if (streq(item->outcome, "merged"))
         sq_info("merged complaint=%s into %s (similarity %.2f)", number, item->master_number,
@@ -632,7 +633,7 @@ done:
     size_t classified = 0;
     for (size_t i = 0; i < count; i++) {
         if (rc > 0) {
-            s_batch_log(self, &items[i]);
+            s_batch_log(&items[i]);
             classified += streq(items[i].outcome, "classified");
         }
         s_item_free(&items[i]);
