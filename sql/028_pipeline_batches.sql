@@ -9,6 +9,18 @@
 CREATE INDEX complaint_waiting_classify ON complaint (id) WHERE state = 'received';
 CREATE INDEX complaint_waiting_route ON complaint (id) WHERE state = 'classified';
 
+-- Classification's turns.  Workers classify their batches side by side, but each batch's
+-- write takes the next turn (the row lock on this one row makes the writers take turns, to
+-- the commit) and stamps its fingerprints with it.  A batch reads its repeat candidates
+-- before its turn, noting the last turn it saw; in its turn it reads again only the
+-- fingerprints of the turns after that one (complaint_repeat_candidates_since), so that it
+-- is judged against every report committed before its write, never beside a batch still
+-- in flight, while the long read runs side by side.
+CREATE TABLE classify_turn (n bigint NOT NULL);
+INSERT INTO classify_turn VALUES (0);
+ALTER TABLE complaint_fingerprint ADD COLUMN turn bigint;
+CREATE INDEX complaint_fingerprint_by_turn ON complaint_fingerprint (turn);
+
 -- Move complaints p_ids[i] to p_to[i] with the event of each (its detail p_details[i]): the
 -- one way a state changes, now for many complaints in one statement.  Rows are locked in id
 -- order.  Raises when one of them does not exist.
@@ -79,16 +91,47 @@ LANGUAGE sql STABLE AS $$
     ORDER BY w.n, r.id DESC
 $$;
 
+-- The candidates of complaint_repeat_candidates_batch among the fingerprints of the turns
+-- after p_after_turn only (the same rule, written out for them): what a batch reads again
+-- in its turn.
+CREATE FUNCTION complaint_repeat_candidates_since(p_reports jsonb, p_window interval,
+                                                  p_limit int, p_after_turn bigint)
+RETURNS TABLE (for_id bigint, id bigint, number text, region text, phone text,
+               category text, setting text, simhash bigint, terms int[])
+LANGUAGE sql STABLE AS $$
+    WITH recent AS (
+        SELECT f.*, c.number FROM complaint_fingerprint f JOIN complaint c ON c.id = f.complaint_id
+        WHERE f.turn > p_after_turn AND c.duplicate_of IS NULL
+    )
+    SELECT w.id, r.*
+    FROM (SELECT (e.v->>'id')::bigint AS id, e.v->>'region' AS region, e.v->>'phone' AS phone,
+                 e.v->>'category' AS category, e.n
+          FROM jsonb_array_elements(p_reports) WITH ORDINALITY AS e(v, n)) w
+    JOIN complaint me ON me.id = w.id
+    CROSS JOIN LATERAL (
+        SELECT f.complaint_id, f.number, f.region, f.phone, f.category, f.setting, f.simhash,
+               f.terms
+        FROM recent f
+        WHERE f.complaint_id <> w.id
+          AND f.created_at >= me.created_at - p_window AND f.created_at <= me.created_at
+          AND ((w.phone IS NOT NULL AND f.phone = w.phone)
+               OR (w.category IS NOT NULL AND f.category = w.category
+                   AND (f.region = w.region OR f.region IS NULL OR w.region IS NULL)))
+        ORDER BY f.complaint_id DESC LIMIT p_limit) r
+    ORDER BY w.n, r.complaint_id DESC
+$$;
+
 -- Record the classifications of a batch (complaint_classify_decided for each, in one
 -- statement): p_decisions is a JSON array of {"id", "category", "type", "urgency", "region",
 -- "setting", "simhash", "terms" (int array), "master" (id), "repeat" (merge|suggest),
 -- "similarity", "detail"}, in the order the worker decided them (a master decided in the
 -- same batch comes before its repeat).  Each complaint still in 'received' goes to
 -- 'classified', then to 'merged' when its repeat is 'merge' and its master is not merged
--- itself, or gets a repeat_suggested event for 'suggest'.  Returns per complaint its outcome
+-- itself, or gets a repeat_suggested event for 'suggest'.  The fingerprints are stamped
+-- with p_turn (classify_turn, NULL when none was taken).  Returns per complaint its outcome
 -- ('classified', 'merged' with the master's number, or 'skipped' when it was no longer in
 -- 'received': nothing written).
-CREATE FUNCTION complaint_classify_batch(p_decisions jsonb, p_actor text)
+CREATE FUNCTION complaint_classify_batch(p_decisions jsonb, p_actor text, p_turn bigint)
 RETURNS TABLE (id bigint, outcome text, master_number text)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -117,8 +160,8 @@ BEGIN
                            urgency = s.urgency, region = s.region, setting = s.setting
         FROM pg_temp.s_classified s WHERE c.id = s.id;
     INSERT INTO complaint_fingerprint (complaint_id, simhash, region, phone, category, setting,
-                                       terms)
-        SELECT s.id, s.simhash, s.region, d.phone, s.category, s.setting, s.terms
+                                       terms, turn)
+        SELECT s.id, s.simhash, s.region, d.phone, s.category, s.setting, s.terms, p_turn
         FROM pg_temp.s_classified s JOIN complaint_detail d ON d.complaint_id = s.id
         ORDER BY s.n
         ON CONFLICT (complaint_id) DO NOTHING;

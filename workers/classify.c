@@ -23,18 +23,22 @@
 const char *const classify_target_names[CLASSIFY_TARGETS] = {"category", "type", "urgency"};
 
 const sq_db_statement_t classify_statements[] = {
-    //  The repeat decisions and the write of one batch at a time, among all workers: a
-    //  batch is judged against every report committed before it (and its own), never
-    //  beside another batch in flight.  Held until the commit.
-    {"classify_turn", "SELECT pg_advisory_xact_lock(hashtext('suqiu.classify'))"},
+    //  Classification's turns (sql/028): the last one committed, and the next one, taken
+    //  (its row lock held to the commit: batches write in turn).
+    {"classify_seen", "SELECT n FROM classify_turn"},
+    {"classify_turn", "UPDATE classify_turn SET n = n + 1 RETURNING n"},
     {"classify_claim",
      "SELECT id, number, channel, title, content, region_text, address, phone, operator::text,"
      " respondent_address FROM complaint_classify_claim($1::int)"},
     {"classify_candidates",
      "SELECT for_id, id, number, region, phone, category, setting, simhash, terms::text"
      " FROM complaint_repeat_candidates_batch($1::jsonb, make_interval(hours => $2::int), $3::int)"},
+    {"classify_candidates_since",
+     "SELECT for_id, id, number, region, phone, category, setting, simhash, terms::text"
+     " FROM complaint_repeat_candidates_since($1::jsonb, make_interval(hours => $2::int), $3::int,"
+     " $4::bigint)"},
     {"classify_write",
-     "SELECT id, outcome, master_number FROM complaint_classify_batch($1::jsonb, $2)"},
+     "SELECT id, outcome, master_number FROM complaint_classify_batch($1::jsonb, $2, $3::bigint)"},
     {NULL, NULL},
 };
 
@@ -450,8 +454,10 @@ static void s_item_free(s_item_t *item)
 
 //  The earlier reports each complaint of the batch may repeat, as one statement's rows
 //  (for_id, id, number, region, phone, category, setting, simhash, terms), grouped by
-//  for_id in batch order; NULL when the database cannot be read.
-static PGresult *s_candidates_read(classify_t *self, s_item_t *items, size_t count)
+//  for_id in batch order: all of them, or (after_turn not NULL) those of the turns after
+//  after_turn only.  NULL when the database cannot be read.
+static PGresult *s_candidates_read(classify_t *self, s_item_t *items, size_t count,
+                                   const char *after_turn)
 {
     json_t *reports = json_array();
     for (size_t i = 0; i < count; i++)
@@ -464,40 +470,84 @@ static PGresult *s_candidates_read(classify_t *self, s_item_t *items, size_t cou
     json_decref(reports);
     char window[16];
     snprintf(window, sizeof window, "%d", self->setup.duplicate_window_hours);
-    const char *values[] = {text, window, S_CANDIDATES_MAX};
-    PGresult *rows = sq_db_exec(self->setup.db, "classify_candidates", 3, values);
+    const char *values[] = {text, window, S_CANDIDATES_MAX, after_turn};
+    PGresult *rows = after_turn
+                         ? sq_db_exec(self->setup.db, "classify_candidates_since", 4, values)
+                         : sq_db_exec(self->setup.db, "classify_candidates", 3, values);
     free(text);
     return rows;
 }
 
+//  Candidate rows of one or two reads, parsed; for one complaint its candidates are the
+//  newest S_CANDIDATES_MAX of both, each once, newest first.
+typedef struct {
+    int64_t for_id;
+    sq_repeat_report_t report;
+} s_candidate_t;
+
+static int s_newest_first(const void *a, const void *b)
+{
+    const s_candidate_t *left = (const s_candidate_t *) a, *right = (const s_candidate_t *) b;
+    if (left->for_id != right->for_id)
+        return left->for_id < right->for_id ? -1 : 1;
+    return left->report.id > right->report.id ? -1 : left->report.id < right->report.id;
+}
+
+//  Parse the rows of reads[0 .. reads_count) (NULL ones skipped) into one array sorted by
+//  complaint (for_id), then newest candidate first.  *count gets its length.
+static s_candidate_t *s_candidates_parse(PGresult **reads, size_t reads_count, size_t *count)
+{
+    size_t total = 0;
+    for (size_t k = 0; k < reads_count; k++)
+        total += reads[k] ? (size_t) PQntuples(reads[k]) : 0;
+    s_candidate_t *all = (s_candidate_t *) zmalloc(sizeof *all * (total ? total : 1));
+    size_t n = 0;
+    for (size_t k = 0; k < reads_count; k++)
+        for (int r = 0; reads[k] && r < PQntuples(reads[k]); r++, n++) {
+            PGresult *rows = reads[k];
+            all[n].for_id = strtoll(PQgetvalue(rows, r, 0), NULL, 10);
+            all[n].report = (sq_repeat_report_t){
+                .id = strtoll(PQgetvalue(rows, r, 1), NULL, 10),
+                .number = PQgetvalue(rows, r, 2), .region = s_value(rows, r, 3),
+                .phone = s_value(rows, r, 4), .category = s_value(rows, r, 5),
+                .setting = s_value(rows, r, 6),
+                .simhash = (uint64_t) strtoll(PQgetvalue(rows, r, 7), NULL, 10)};
+            if (PQgetisnull(rows, r, 8) || sq_repeat_parse(PQgetvalue(rows, r, 8), &all[n].report.terms))
+                all[n].report.terms.count = 0;
+        }
+    qsort(all, n, sizeof *all, s_newest_first);
+    *count = n;
+    return all;
+}
+
 //  Decide the repeat report of every complaint of the batch, in order: against the earlier
-//  complaints PostgreSQL holds (rows), and against those decided before it in this batch
-//  that were not merged themselves.
-static void s_repeats_decide(classify_t *self, s_item_t *items, size_t count, PGresult *rows)
+//  complaints PostgreSQL holds (the rows of reads: a candidate in both is taken once, the
+//  newest S_CANDIDATES_MAX), and against those decided before it in this batch that were not
+//  merged themselves.
+static void s_repeats_decide(classify_t *self, s_item_t *items, size_t count, PGresult **reads,
+                             size_t reads_count)
 {
     const sq_textclass_t *model = self->setup.models[CLASSIFY_CATEGORY];
     sq_repeat_thresholds_t thresholds = {self->setup.repeat_merge_percent / 100.0,
                                          self->setup.repeat_suggest_percent / 100.0,
                                          self->setup.duplicate_max_distance};
-    int total = rows ? PQntuples(rows) : 0;
-    sq_repeat_report_t *theirs =
-        (sq_repeat_report_t *) zmalloc(sizeof *theirs * (size_t) (total ? total : 1));
-    int r = 0;
+    size_t total = 0;
+    s_candidate_t *theirs = s_candidates_parse(reads, reads_count, &total);
+    int most = atoi(S_CANDIDATES_MAX);
     for (size_t i = 0; i < count; i++) {
         s_item_t *item = &items[i];
-        for (; r < total && strtoll(PQgetvalue(rows, r, 0), NULL, 10) == item->report.id; r++) {
-            sq_repeat_report_t *candidate = &theirs[r];
-            *candidate = (sq_repeat_report_t){.id = strtoll(PQgetvalue(rows, r, 1), NULL, 10),
-                                              .number = PQgetvalue(rows, r, 2),
-                                              .region = s_value(rows, r, 3),
-                                              .phone = s_value(rows, r, 4),
-                                              .category = s_value(rows, r, 5),
-                                              .setting = s_value(rows, r, 6),
-                                              .simhash = (uint64_t) strtoll(PQgetvalue(rows, r, 7),
-                                                                            NULL, 10)};
-            if (PQgetisnull(rows, r, 8) || sq_repeat_parse(PQgetvalue(rows, r, 8), &candidate->terms))
-                candidate->terms.count = 0;
-            sq_repeat_weigh(model, &thresholds, &item->report, candidate, &item->verdict);
+        //  the claim is in id order, and so are the candidates' for_id
+        size_t r = 0;
+        while (r < total && theirs[r].for_id < item->report.id)
+            r++;
+        int64_t previous = 0;
+        int taken = 0;
+        for (; r < total && theirs[r].for_id == item->report.id && taken < most; r++) {
+            if (theirs[r].report.id == previous)
+                continue;   //  in both reads
+            previous = theirs[r].report.id;
+            taken++;
+            sq_repeat_weigh(model, &thresholds, &item->report, &theirs[r].report, &item->verdict);
             item->candidates++;
         }
         for (size_t j = 0; j < i; j++)
@@ -526,7 +576,7 @@ static void s_repeats_decide(classify_t *self, s_item_t *items, size_t count, PG
 }
 
 //  Write the batch's decisions (one statement) and read back each outcome.  0, or -1.
-static int s_batch_write(classify_t *self, s_item_t *items, size_t count)
+static int s_batch_write(classify_t *self, s_item_t *items, size_t count, const char *turn)
 {
     json_t *decisions = json_array();
     for (size_t i = 0; i < count; i++) {
@@ -555,8 +605,8 @@ static int s_batch_write(classify_t *self, s_item_t *items, size_t count)
     }
     char *text = json_dumps(decisions, JSON_COMPACT | JSON_REAL_PRECISION(6));
     json_decref(decisions);
-    const char *values[] = {text, CLASSIFY_SERVICE};
-    PGresult *result = sq_db_exec(self->setup.db, "classify_write", 2, values);
+    const char *values[] = {text, CLASSIFY_SERVICE, turn};
+    PGresult *result = sq_db_exec(self->setup.db, "classify_write", 3, values);
     free(text);
     if (!result)
         return -1;
@@ -601,7 +651,8 @@ int classify_run(classify_t *self, int limit)
     s_item_t *items = NULL;
     size_t count = 0;
     int rc = -1;
-    PGresult *turn = NULL;
+    PGresult *turn = NULL, *since = NULL;
+    char seen_turn[24] = "", my_turn[24] = "";
     if (sq_db_command(db, "BEGIN") || !(claimed = sq_db_exec(db, "classify_claim", 1, values)))
         goto done;
     count = (size_t) PQntuples(claimed);
@@ -612,17 +663,25 @@ int classify_run(classify_t *self, int limit)
     items = (s_item_t *) zmalloc(sizeof *items * count);
     for (size_t i = 0; i < count; i++)
         s_judge(self, claimed, (int) i, &items[i]);
-    //  Our turn (another worker's batch may be writing): then the candidates read below see
-    //  every batch committed before.
-    if (!(turn = sq_db_exec(db, "classify_turn", 0, NULL)))
-        goto done;
-    PQclear(turn);
+    //  The long read side by side with the other workers' batches, then, in our turn, the
+    //  reports of the turns committed since the last one this read saw.
     if (self->setup.duplicate_window_hours > 0) {
-        if (!(candidates = s_candidates_read(self, items, count)))
+        PGresult *seen = sq_db_exec(db, "classify_seen", 0, NULL);
+        if (!seen)
             goto done;
-        s_repeats_decide(self, items, count, candidates);
+        snprintf(seen_turn, sizeof seen_turn, "%s", PQgetvalue(seen, 0, 0));
+        PQclear(seen);
+        if (!(candidates = s_candidates_read(self, items, count, NULL))
+            || !(turn = sq_db_exec(db, "classify_turn", 0, NULL)))
+            goto done;
+        snprintf(my_turn, sizeof my_turn, "%s", PQgetvalue(turn, 0, 0));
+        if (!(since = s_candidates_read(self, items, count, seen_turn)))
+            goto done;
+        PGresult *reads[] = {candidates, since};
+        s_repeats_decide(self, items, count, reads, 2);
     }
-    if (s_batch_write(self, items, count) || sq_db_command(db, "COMMIT"))
+    if (s_batch_write(self, items, count, *my_turn ? my_turn : NULL)
+        || sq_db_command(db, "COMMIT"))
         goto done;
     rc = (int) count;
 done:
@@ -650,6 +709,8 @@ done:
                 }
     }
     free(items);
+    PQclear(since);
+    PQclear(turn);
     PQclear(candidates);
     PQclear(claimed);
     self->waiting = rc < 0 || (size_t) rc >= (size_t) (limit < 1 ? 1 : limit);

@@ -7,9 +7,10 @@
     its batch go, and the next claim takes it again), decides each in memory, asks for the
     repeat-report candidates of the whole batch in one statement, and writes every decision
     back in one statement (complaint_classify_batch, sql/028), then commits once.  The
-    workers classify their batches side by side, but take turns (an advisory lock held to the
-    commit) from the reading of the candidates on, so that a batch is judged against every
-    report committed before it, never beside another batch still in flight.  For each
+    workers classify their batches side by side, but write them in turn (classify_turn, a
+    row lock held to the commit): a batch reads its candidates before its turn, and in its
+    turn again only those of the turns committed since, so that it is judged against every
+    report committed before its write, never beside another batch still in flight.  For each
     complaint it reads the title and content with traditional characters as simplified
     ones (sq_hanzi) and decides
         category  a rule in classify_rules.yaml that forces one, else the category model's
