@@ -8,6 +8,7 @@
 
 #include "sq_alloc.h"
 #include "sq_ngram.h"
+#include "sq_simhash.h"
 
 //  The set phrases of the channels' forms: they say nothing about the incident.  Written
 //  as sq_ngram_normalize leaves them (no punctuation, lower case).
@@ -175,4 +176,48 @@ int sq_repeat_parse(const char *text, sq_repeat_terms_t *terms)
     if (terms->count)
         qsort(terms->terms, terms->count, sizeof terms->terms[0], s_by_term);
     return 0;
+}
+
+static bool s_same(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+bool sq_repeat_is_candidate(const sq_repeat_report_t *report, const sq_repeat_report_t *earlier)
+{
+    if (report->id == earlier->id)
+        return false;
+    if (report->phone && earlier->phone && strcmp(report->phone, earlier->phone) == 0)
+        return true;
+    return report->category && s_same(report->category, earlier->category)
+           && (!report->region || !earlier->region || strcmp(report->region, earlier->region) == 0);
+}
+
+sq_repeat_mode_t sq_repeat_weigh(const sq_textclass_t *model, const sq_repeat_thresholds_t *thresholds,
+                                 const sq_repeat_report_t *report,
+                                 const sq_repeat_report_t *candidate, sq_repeat_verdict_t *verdict)
+{
+    bool same_place = (report->region && s_same(report->region, candidate->region))
+                      || (report->phone && s_same(report->phone, candidate->phone));
+    double similarity = model ? sq_repeat_similarity(model, &report->terms, &candidate->terms) : 0;
+    //  near-identical text from the same place or phone: the SimHash says so at once
+    bool identical = same_place && thresholds->max_distance > 0
+                     && sq_simhash_distance(report->simhash, candidate->simhash)
+                            <= thresholds->max_distance;
+    if (identical)
+        similarity = 1;
+    bool sure = identical
+                || (same_place && s_same(report->category, candidate->category)
+                    && s_same(report->setting, candidate->setting)
+                    && similarity >= thresholds->merge);
+    sq_repeat_mode_t mode = sure                               ? SQ_REPEAT_MERGE
+                            : similarity >= thresholds->suggest ? SQ_REPEAT_SUGGEST
+                                                                : SQ_REPEAT_NONE;
+    if (mode == SQ_REPEAT_NONE)
+        return mode;
+    bool better = !verdict->master || mode > verdict->mode
+                  || (mode == verdict->mode && similarity > verdict->similarity);
+    if (better)
+        *verdict = (sq_repeat_verdict_t){candidate, mode, similarity};
+    return mode;
 }

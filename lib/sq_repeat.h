@@ -14,13 +14,20 @@
     of the terms of the shorter one (0 to 1), so that a short message that retells part of
     a long transcript still scores high; but when the shorter one has fewer than
     SQ_REPEAT_TERMS_ENOUGH terms ("停水了啥时候来水" has 7), the similarity is scaled down in
-    proportion, since a few words cannot tell one incident from another.  What counts as a candidate (same region and
-    category, the time window) and the thresholds for merging and for suggesting are the
-    caller's (workers/classify.c).  Pure functions of their arguments: safe from any thread.
+    proportion, since a few words cannot tell one incident from another.
+
+    Which earlier reports are candidates (sq_repeat_is_candidate: the same phone, or the same
+    category where the regions agree or one is unknown; the time window is the caller's) and
+    what one candidate means (sq_repeat_weigh: merge when nearly identical from the same place
+    or phone, or alike enough with the same place, category and setting; suggest when alike
+    enough to show the desk) are decided here, so that the candidates PostgreSQL holds and
+    those decided earlier in the same batch (workers/classify.c) are judged alike.  Pure
+    functions of their arguments: safe from any thread.
 */
 #ifndef SQ_REPEAT_H
 #define SQ_REPEAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +52,45 @@ double sq_repeat_weight(const sq_textclass_t *model, uint32_t term);
 //  The similarity of two complaints' terms, 0 to 1 (0 when either has none).
 double sq_repeat_similarity(const sq_textclass_t *model, const sq_repeat_terms_t *a,
                             const sq_repeat_terms_t *b);
+
+//  One report as a repeat report is judged: what is known of it (NULL when unknown).
+//  Everything is borrowed.
+typedef struct {
+    int64_t id;
+    const char *number;
+    const char *region, *phone, *category, *setting;
+    uint64_t simhash;
+    sq_repeat_terms_t terms;
+} sq_repeat_report_t;
+
+//  How alike is alike: terms this alike with the same place, category and setting are
+//  merged; this alike, suggested; a SimHash within max_distance bits from the same place or
+//  phone is nearly identical (0: never).
+typedef struct {
+    double merge, suggest;
+    int max_distance;
+} sq_repeat_thresholds_t;
+
+typedef enum { SQ_REPEAT_NONE = 0, SQ_REPEAT_SUGGEST, SQ_REPEAT_MERGE } sq_repeat_mode_t;
+
+//  The best candidate so far: merge beats suggest, then the more alike; the first wins ties.
+typedef struct {
+    const sq_repeat_report_t *master;   //  borrowed; NULL while there is none
+    sq_repeat_mode_t mode;
+    double similarity;
+} sq_repeat_verdict_t;
+
+//  True when report may repeat earlier (not itself), as complaint_repeat_candidates (sql/020)
+//  chooses them: the same phone, or the same category with the same region or one of the two
+//  unknown.  The window in time and "not merged itself" are the caller's.
+bool sq_repeat_is_candidate(const sq_repeat_report_t *report, const sq_repeat_report_t *earlier);
+
+//  Judge candidate against report with model (may be NULL: terms are then not compared) and
+//  keep it in verdict (initialised to zeros by the caller) when it is the best yet.
+//  Returns candidate's mode.
+sq_repeat_mode_t sq_repeat_weigh(const sq_textclass_t *model, const sq_repeat_thresholds_t *thresholds,
+                                 const sq_repeat_report_t *report,
+                                 const sq_repeat_report_t *candidate, sq_repeat_verdict_t *verdict);
 
 //  The terms as a PostgreSQL array literal, "{3,17,...}" ("{}" when none), into buffer
 //  (SQ_REPEAT_TEXT_MAX bytes are always enough).  Returns buffer.

@@ -23,22 +23,28 @@
 const char *const classify_target_names[CLASSIFY_TARGETS] = {"category", "type", "urgency"};
 
 const sq_db_statement_t classify_statements[] = {
-    {"classify_read",
-     "SELECT id, state, channel, title, content, region_text, address, phone, operator::text"
-     " FROM complaint_to_classify($1)"},
+    //  Classification's turns (sql/028): the last one committed, and the next one, taken
+    //  (its row lock held to the commit: batches write in turn).
+    {"classify_seen", "SELECT n FROM classify_turn"},
+    {"classify_turn", "UPDATE classify_turn SET n = n + 1 RETURNING n"},
+    {"classify_claim",
+     "SELECT id, number, channel, title, content, region_text, address, phone, operator::text,"
+     " respondent_address FROM complaint_classify_claim($1::int)"},
     {"classify_candidates",
-     "SELECT id, number, region, phone, category, setting, simhash, terms::text"
-     " FROM complaint_repeat_candidates($1::bigint, $2, $3, $4, make_interval(hours => $5::int),"
-     " $6::int)"},
+     "SELECT for_id, id, number, region, phone, category, setting, simhash, terms::text"
+     " FROM complaint_repeat_candidates_batch($1::jsonb, make_interval(hours => $2::int), $3::int)"},
+    {"classify_candidates_since",
+     "SELECT for_id, id, number, region, phone, category, setting, simhash, terms::text"
+     " FROM complaint_repeat_candidates_since($1::jsonb, make_interval(hours => $2::int), $3::int,"
+     " $4::bigint)"},
     {"classify_write",
-     "SELECT outcome, master_number FROM complaint_classify_decided($1::bigint, $2, $3, $4, $5,"
-     " $6, $7::bigint, $8::int[], $9::bigint, $10, $11::real, $12, $13::jsonb)"},
-    {"classify_respondent", "SELECT address FROM complaint_respondent WHERE complaint_id = $1::bigint"},
+     "SELECT id, outcome, master_number FROM complaint_classify_batch($1::jsonb, $2, $3::bigint)"},
     {NULL, NULL},
 };
 
 struct _classify_t {
     classify_setup_t setup;
+    bool waiting;   //  complaints may wait: a hand-off came, or the last batch was full
 };
 
 //  One decision: the label in the form the database keeps, and why.
@@ -53,7 +59,8 @@ typedef struct {
 
 //  What the classifier needs of the complaint's row, and its text read as simplified.
 typedef struct {
-    const char *id, *channel, *region_text, *address, *phone;
+    const char *id, *number, *channel, *region_text, *address, *phone;
+    const char *respondent_address;   //  the business's, or NULL
     char *title, *content;   //  simplified copies (sq_hanzi), owned
     json_t *operator;        //  the operator's labels, or NULL
     size_t traditional;      //  characters read as simplified
@@ -187,31 +194,24 @@ static s_decision_t s_decide(classify_t *self, classify_target_t target, const c
 //  Where the complaint is: the gazetteer's answer, except that a 12315 complaint goes to the
 //  market-regulation office where the business is (市场监督管理投诉举报处理暂行办法, 2019), so
 //  the respondent's address, when it names a region, comes before all the caller said.
-//  Returns the field the region came from ("respondent_address", "address", ...), or NULL
-//  when the respondent could not be read.
-static const char *s_locate(classify_t *self, const char *id, const char *channel,
-                            const char *region_text, const char *address, const char *title,
-                            const char *content, sq_gazetteer_match_t *place)
+//  Returns the field the region came from ("respondent_address", "address", ...).
+static const char *s_locate(classify_t *self, const s_complaint_t *complaint,
+                            sq_gazetteer_match_t *place)
 {
-    if (streq(channel, "hotline12315")) {
-        const char *values[] = {id};
-        PGresult *result = sq_db_exec(self->setup.db, "classify_respondent", 1, values);
-        if (!result)
-            return NULL;
+    if (streq(complaint->channel, "hotline12315") && complaint->respondent_address) {
         const char *matched = NULL;
         //  read as simplified, as the rest of the text is
-        char *respondent = PQntuples(result) == 1 && !PQgetisnull(result, 0, 0)
-                               ? sq_hanzi_simplify(PQgetvalue(result, 0, 0)) : NULL;
+        char *respondent = sq_hanzi_simplify(complaint->respondent_address);
         const sq_region_t *region =
             respondent ? sq_gazetteer_find(self->setup.gazetteer, respondent, &matched) : NULL;
         free(respondent);
-        PQclear(result);
         if (region) {
             *place = (sq_gazetteer_match_t){region, SQ_GAZETTEER_ADDRESS, matched};
             return "respondent_address";
         }
     }
-    sq_gazetteer_locate(self->setup.gazetteer, region_text, address, title, content, place);
+    sq_gazetteer_locate(self->setup.gazetteer, complaint->region_text, complaint->address,
+                        complaint->title, complaint->content, place);
     return sq_gazetteer_source_name(place->source);
 }
 
@@ -315,81 +315,22 @@ static double s_lead_share(classify_t *self, s_decision_t *category, sq_route_qu
     return result;
 }
 
-//  The repeat decision: the earlier complaint most like this one and whether to merge into
-//  it or suggest it to the desk.  Returns 0 (with *master 0 when there is none), or -1 when
-//  the database cannot be read.
+//  One complaint of a batch: what was read, what was decided, what is written.
 typedef struct {
-    int64_t master;
-    const char *mode;   //  "merge", "suggest" or NULL
-    double similarity;
-    char number[64];
-} s_repeat_t;
-
-static bool s_same(const char *a, const char *b)
-{
-    return a && b ? streq(a, b) : a == b;
-}
-
-static int s_repeat(classify_t *self, const s_complaint_t *complaint, const char *category,
-                    const char *setting, const char *region, uint64_t simhash,
-                    const sq_repeat_terms_t *terms, s_repeat_t *repeat, json_t *why)
-{
-    memset(repeat, 0, sizeof *repeat);
-    if (self->setup.duplicate_window_hours <= 0)
-        return 0;
-    char window[16];
-    snprintf(window, sizeof window, "%d", self->setup.duplicate_window_hours);
-    const char *values[] = {complaint->id, region, complaint->phone, category, window,
-                            S_CANDIDATES_MAX};
-    PGresult *rows = sq_db_exec(self->setup.db, "classify_candidates", 6, values);
-    if (!rows)
-        return -1;
-    const sq_textclass_t *model = self->setup.models[CLASSIFY_CATEGORY];
-    double merge = self->setup.repeat_merge_percent / 100.0;
-    double suggest = self->setup.repeat_suggest_percent / 100.0;
-    for (int r = 0; r < PQntuples(rows); r++) {
-        const char *their_region = PQgetisnull(rows, r, 2) ? NULL : PQgetvalue(rows, r, 2);
-        const char *their_phone = PQgetisnull(rows, r, 3) ? NULL : PQgetvalue(rows, r, 3);
-        const char *their_category = PQgetisnull(rows, r, 4) ? NULL : PQgetvalue(rows, r, 4);
-        const char *their_setting = PQgetisnull(rows, r, 5) ? NULL : PQgetvalue(rows, r, 5);
-        bool same_place = (region && s_same(region, their_region))
-                          || (complaint->phone && s_same(complaint->phone, their_phone));
-        sq_repeat_terms_t theirs;
-        double similarity = 0;
-        if (!PQgetisnull(rows, r, 7) && sq_repeat_parse(PQgetvalue(rows, r, 7), &theirs) == 0
-            && model)
-            similarity = sq_repeat_similarity(model, terms, &theirs);
-        //  near-identical text from the same place or phone: the SimHash says so at once
-        uint64_t their_hash = (uint64_t) strtoll(PQgetvalue(rows, r, 6), NULL, 10);
-        bool identical = same_place && self->setup.duplicate_max_distance > 0
-                         && sq_simhash_distance(simhash, their_hash)
-                                <= self->setup.duplicate_max_distance;
-        if (identical)
-            similarity = 1;
-        bool sure = identical
-                    || (same_place && s_same(category, their_category)
-                        && s_same(setting, their_setting) && similarity >= merge);
-        const char *mode = sure ? "merge" : similarity >= suggest ? "suggest" : NULL;
-        if (!mode)
-            continue;
-        bool better = !repeat->mode || (streq(mode, "merge") && !streq(repeat->mode, "merge"))
-                      || (streq(mode, repeat->mode) && similarity > repeat->similarity);
-        if (better) {
-            repeat->master = strtoll(PQgetvalue(rows, r, 0), NULL, 10);
-            repeat->mode = streq(mode, "merge") ? "merge" : "suggest";
-            repeat->similarity = similarity;
-            snprintf(repeat->number, sizeof repeat->number, "%s", PQgetvalue(rows, r, 1));
-        }
-    }
-    json_object_set_new(why, "candidates", json_integer(PQntuples(rows)));
-    if (repeat->mode) {
-        json_object_set_new(why, "candidate", json_string(repeat->number));
-        json_object_set_new(why, "similarity", json_real(s_round3(repeat->similarity)));
-        json_object_set_new(why, "decision", json_string(repeat->mode));
-    }
-    PQclear(rows);
-    return 0;
-}
+    s_complaint_t complaint;
+    s_decision_t decisions[CLASSIFY_TARGETS];
+    const char *region;      //  borrowed from the gazetteer, or NULL
+    json_t *detail;          //  the classification's record (the event's detail)
+    json_t *repeat_why;      //  its "repeat" part, borrowed from detail
+    bool unsure;
+    sq_repeat_report_t report;
+    sq_repeat_verdict_t verdict;
+    int candidates;
+    int64_t master_id;           //  the verdict's candidate, or 0
+    char candidate_number[64];   //  and its number
+    const char *outcome;         //  after the write: classified, merged, skipped
+    char master_number[64];      //  merged into
+} s_item_t;
 
 static void s_complaint_free(s_complaint_t *complaint)
 {
@@ -398,47 +339,46 @@ static void s_complaint_free(s_complaint_t *complaint)
     json_decref(complaint->operator);
 }
 
-//  Read the complaint in row 0.
-static void s_complaint_read(PGresult *row, s_complaint_t *complaint)
+static const char *s_value(PGresult *rows, int r, int column)
+{
+    return PQgetisnull(rows, r, column) ? NULL : PQgetvalue(rows, r, column);
+}
+
+//  Read the complaint in row r of a claim.
+static void s_complaint_read(PGresult *rows, int r, s_complaint_t *complaint)
 {
     memset(complaint, 0, sizeof *complaint);
-    complaint->id = PQgetvalue(row, 0, 0);
-    complaint->channel = PQgetvalue(row, 0, 2);
-    const char *title = PQgetvalue(row, 0, 3), *content = PQgetvalue(row, 0, 4);
-    complaint->region_text = PQgetisnull(row, 0, 5) ? NULL : PQgetvalue(row, 0, 5);
-    complaint->address = PQgetisnull(row, 0, 6) ? NULL : PQgetvalue(row, 0, 6);
-    complaint->phone = PQgetisnull(row, 0, 7) ? NULL : PQgetvalue(row, 0, 7);
-    if (!PQgetisnull(row, 0, 8))
-        complaint->operator = json_loads(PQgetvalue(row, 0, 8), 0, NULL);
+    complaint->id = PQgetvalue(rows, r, 0);
+    complaint->number = PQgetvalue(rows, r, 1);
+    complaint->channel = PQgetvalue(rows, r, 2);
+    const char *title = PQgetvalue(rows, r, 3), *content = PQgetvalue(rows, r, 4);
+    complaint->region_text = s_value(rows, r, 5);
+    complaint->address = s_value(rows, r, 6);
+    complaint->phone = s_value(rows, r, 7);
+    if (!PQgetisnull(rows, r, 8))
+        complaint->operator = json_loads(PQgetvalue(rows, r, 8), 0, NULL);
+    complaint->respondent_address = s_value(rows, r, 9);
     complaint->traditional = sq_hanzi_traditional_count(title)
                              + sq_hanzi_traditional_count(content);
     complaint->title = sq_hanzi_simplify(title);
     complaint->content = sq_hanzi_simplify(content);
 }
 
-//  Classify the complaint in row 0; returns the reply.
-static zmsg_t *s_classify(classify_t *self, const char *number, PGresult *row)
+//  Decide everything of the complaint in row r but whether it repeats an earlier report.
+static void s_judge(classify_t *self, PGresult *rows, int r, s_item_t *item)
 {
-    const char *state = PQgetvalue(row, 0, 1);
-    if (!streq(state, sq_state_name(SQ_STATE_RECEIVED))) {
-        //  Done before: make sure routing has it, in case that hand-off was lost.
-        if (streq(state, sq_state_name(SQ_STATE_CLASSIFIED)) && self->setup.handoff)
-            sq_handoff_send(self->setup.handoff, sq_state_next_service(SQ_STATE_CLASSIFIED),
-                            "new", number);
-        return sq_reply_new("200", json_pack("{s:s, s:s, s:s}", "number", number, "outcome", "skipped",
-                                        "reason", "not in state received"));
-    }
-    s_complaint_t complaint;
-    s_complaint_read(row, &complaint);
-    json_t *detail = json_object();
-    if (complaint.traditional)
+    memset(item, 0, sizeof *item);
+    s_complaint_t *complaint = &item->complaint;
+    s_complaint_read(rows, r, complaint);
+    json_t *detail = item->detail = json_object();
+    if (complaint->traditional)
         json_object_set_new(detail, "traditional_characters",
-                            json_integer((json_int_t) complaint.traditional));
-    s_decision_t decisions[CLASSIFY_TARGETS];
+                            json_integer((json_int_t) complaint->traditional));
+    s_decision_t *decisions = item->decisions;
     for (int target = 0; target < CLASSIFY_TARGETS; target++) {
-        decisions[target] = s_decide(self, (classify_target_t) target, complaint.title,
-                                     complaint.content);
-        const char *chosen = s_operator_label(self, &complaint, (classify_target_t) target,
+        decisions[target] = s_decide(self, (classify_target_t) target, complaint->title,
+                                     complaint->content);
+        const char *chosen = s_operator_label(self, complaint, (classify_target_t) target,
                                               decisions[target].why);
         if (chosen)
             s_operator_keeps(&decisions[target], chosen);
@@ -448,20 +388,12 @@ static zmsg_t *s_classify(classify_t *self, const char *number, PGresult *row)
         json_object_set_new(detail, classify_target_names[target], decisions[target].why);
     }
     json_t *setting_why = json_object();
-    const char *setting = s_setting(self, &complaint, setting_why);
+    const char *setting = s_setting(self, complaint, setting_why);
     json_object_set_new(detail, "setting", setting_why);
 
     sq_gazetteer_match_t place;
-    const char *from = s_locate(self, complaint.id, complaint.channel, complaint.region_text,
-                                complaint.address, complaint.title, complaint.content, &place);
-    if (!from) {
-        for (int target = 0; target < CLASSIFY_TARGETS; target++)
-            free(decisions[target].all);
-        json_decref(detail);   //  and the decisions' reasons it holds
-        s_complaint_free(&complaint);
-        return sq_reply_error("503", NULL, "the database cannot be reached; retry");
-    }
-    const char *region = place.region ? place.region->id : NULL;
+    const char *from = s_locate(self, complaint, &place);
+    const char *region = item->region = place.region ? place.region->id : NULL;
     json_object_set_new(detail, "region",
                         json_pack("{s:s?, s:s, s:s?}", "id", region, "from", from, "matched",
                                   place.matched));
@@ -472,7 +404,7 @@ static zmsg_t *s_classify(classify_t *self, const char *number, PGresult *row)
     s_decision_t *type = &decisions[CLASSIFY_TYPE];
     double threshold = self->setup.min_confidence_percent / 100.0;
     sq_route_query_t query = {.type = SQ_TYPE_NONE, .region = region,
-                              .channel = complaint.channel, .setting = setting};
+                              .channel = complaint->channel, .setting = setting};
     if (type->value)
         sq_type_parse(type->value, &query.type);
     json_t *unsure_labels = json_array();
@@ -488,73 +420,306 @@ static zmsg_t *s_classify(classify_t *self, const char *number, PGresult *row)
     json_object_set_new(category->why, "value",
                         category->value ? json_string(category->value) : json_null());
     json_object_set_new(detail, "lead", lead_why);
-    bool unsure = !category->value || share < threshold;
-    json_object_set_new(detail, "low_confidence", json_boolean(unsure));
+    item->unsure = !category->value || share < threshold;
+    json_object_set_new(detail, "low_confidence", json_boolean(item->unsure));
 
-    //  Repeat reports, by what survives rewording.
+    //  What a repeat report is judged by: the terms that survive rewording, the SimHash.
     const sq_textclass_t *category_model = self->setup.models[CLASSIFY_CATEGORY];
-    sq_repeat_terms_t terms = {.count = 0};
+    sq_repeat_report_t *report = &item->report;
+    *report = (sq_repeat_report_t){.id = strtoll(complaint->id, NULL, 10),
+                                   .number = complaint->number, .region = region,
+                                   .phone = complaint->phone, .category = category->value,
+                                   .setting = setting};
     if (category_model)
-        sq_repeat_terms(category_model, complaint.title, complaint.content, &terms);
-    char *text = zsys_sprintf("%s\n%s", complaint.title, complaint.content);
+        sq_repeat_terms(category_model, complaint->title, complaint->content, &report->terms);
+    char *text = zsys_sprintf("%s\n%s", complaint->title, complaint->content);
     sq_textclass_options_t defaults;
     sq_textclass_options_defaults(&defaults);
     char *normal = sq_textclass_normalize(
         category_model ? sq_textclass_options(category_model) : &defaults, text);
-    uint64_t simhash = sq_simhash(normal ? normal : text, self->setup.duplicate_shingle);
+    report->simhash = sq_simhash(normal ? normal : text, self->setup.duplicate_shingle);
     free(normal);
     zstr_free(&text);
-    json_t *repeat_why = json_object();
-    s_repeat_t repeat;
-    int repeat_rc = s_repeat(self, &complaint, category->value, setting, region, simhash, &terms,
-                             &repeat, repeat_why);
-    json_object_set_new(detail, "repeat", repeat_why);
+    item->repeat_why = json_object();
+    json_object_set_new(detail, "repeat", item->repeat_why);
+}
 
-    char simhash_text[24], master_text[24], similarity_text[24];
-    char terms_text[SQ_REPEAT_TEXT_MAX];
-    snprintf(simhash_text, sizeof simhash_text, "%" PRId64, (int64_t) simhash);
-    snprintf(master_text, sizeof master_text, "%" PRId64, repeat.master);
-    snprintf(similarity_text, sizeof similarity_text, "%.4f", repeat.similarity);
-    sq_repeat_format(&terms, terms_text, sizeof terms_text);
-    char *detail_text = json_dumps(detail, JSON_COMPACT | JSON_REAL_PRECISION(6));
-    const char *values[] = {complaint.id, category->value, type->value,
-                            decisions[CLASSIFY_URGENCY].value, region, setting, simhash_text,
-                            terms_text, repeat.mode ? master_text : NULL, repeat.mode,
-                            repeat.mode ? similarity_text : NULL, CLASSIFY_SERVICE, detail_text};
-    PGresult *result =
-        repeat_rc == 0 ? sq_db_exec(self->setup.db, "classify_write", 13, values) : NULL;
-    free(detail_text);
+static void s_item_free(s_item_t *item)
+{
     for (int target = 0; target < CLASSIFY_TARGETS; target++)
-        free(decisions[target].all);
-    zmsg_t *reply;
+        free(item->decisions[target].all);
+    json_decref(item->detail);   //  and the decisions' reasons it holds
+    s_complaint_free(&item->complaint);
+}
+
+//  The earlier reports each complaint of the batch may repeat, as one statement's rows
+//  (for_id, id, number, region, phone, category, setting, simhash, terms), grouped by
+//  for_id in batch order: all of them, or (after_turn not NULL) those of the turns after
+//  after_turn only.  NULL when the database cannot be read.
+static PGresult *s_candidates_read(classify_t *self, s_item_t *items, size_t count,
+                                   const char *after_turn)
+{
+    json_t *reports = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(reports, json_pack("{s:I, s:s?, s:s?, s:s?}", "id",
+                                                 (json_int_t) items[i].report.id, "region",
+                                                 items[i].report.region, "phone",
+                                                 items[i].report.phone, "category",
+                                                 items[i].report.category));
+    char *text = json_dumps(reports, JSON_COMPACT);
+    json_decref(reports);
+    char window[16];
+    snprintf(window, sizeof window, "%d", self->setup.duplicate_window_hours);
+    const char *values[] = {text, window, S_CANDIDATES_MAX, after_turn};
+    PGresult *rows = after_turn
+                         ? sq_db_exec(self->setup.db, "classify_candidates_since", 4, values)
+                         : sq_db_exec(self->setup.db, "classify_candidates", 3, values);
+    free(text);
+    return rows;
+}
+
+//  Candidate rows of one or two reads, parsed; for one complaint its candidates are the
+//  newest S_CANDIDATES_MAX of both, each once, newest first.
+typedef struct {
+    int64_t for_id;
+    sq_repeat_report_t report;
+} s_candidate_t;
+
+static int s_newest_first(const void *a, const void *b)
+{
+    const s_candidate_t *left = (const s_candidate_t *) a, *right = (const s_candidate_t *) b;
+    if (left->for_id != right->for_id)
+        return left->for_id < right->for_id ? -1 : 1;
+    return left->report.id > right->report.id ? -1 : left->report.id < right->report.id;
+}
+
+//  Parse the rows of reads[0 .. reads_count) (NULL ones skipped) into one array sorted by
+//  complaint (for_id), then newest candidate first.  *count gets its length.
+static s_candidate_t *s_candidates_parse(PGresult **reads, size_t reads_count, size_t *count)
+{
+    size_t total = 0;
+    for (size_t k = 0; k < reads_count; k++)
+        total += reads[k] ? (size_t) PQntuples(reads[k]) : 0;
+    s_candidate_t *all = (s_candidate_t *) zmalloc(sizeof *all * (total ? total : 1));
+    size_t n = 0;
+    for (size_t k = 0; k < reads_count; k++)
+        for (int r = 0; reads[k] && r < PQntuples(reads[k]); r++, n++) {
+            PGresult *rows = reads[k];
+            all[n].for_id = strtoll(PQgetvalue(rows, r, 0), NULL, 10);
+            all[n].report = (sq_repeat_report_t){
+                .id = strtoll(PQgetvalue(rows, r, 1), NULL, 10),
+                .number = PQgetvalue(rows, r, 2), .region = s_value(rows, r, 3),
+                .phone = s_value(rows, r, 4), .category = s_value(rows, r, 5),
+                .setting = s_value(rows, r, 6),
+                .simhash = (uint64_t) strtoll(PQgetvalue(rows, r, 7), NULL, 10)};
+            if (PQgetisnull(rows, r, 8) || sq_repeat_parse(PQgetvalue(rows, r, 8), &all[n].report.terms))
+                all[n].report.terms.count = 0;
+        }
+    qsort(all, n, sizeof *all, s_newest_first);
+    *count = n;
+    return all;
+}
+
+//  Decide the repeat report of every complaint of the batch, in order: against the earlier
+//  complaints PostgreSQL holds (the rows of reads: a candidate in both is taken once, the
+//  newest S_CANDIDATES_MAX), and against those decided before it in this batch that were not
+//  merged themselves.
+static void s_repeats_decide(classify_t *self, s_item_t *items, size_t count, PGresult **reads,
+                             size_t reads_count)
+{
+    const sq_textclass_t *model = self->setup.models[CLASSIFY_CATEGORY];
+    sq_repeat_thresholds_t thresholds = {self->setup.repeat_merge_percent / 100.0,
+                                         self->setup.repeat_suggest_percent / 100.0,
+                                         self->setup.duplicate_max_distance};
+    size_t total = 0;
+    s_candidate_t *theirs = s_candidates_parse(reads, reads_count, &total);
+    int most = atoi(S_CANDIDATES_MAX);
+    for (size_t i = 0; i < count; i++) {
+        s_item_t *item = &items[i];
+        //  the claim is in id order, and so are the candidates' for_id
+        size_t r = 0;
+        while (r < total && theirs[r].for_id < item->report.id)
+            r++;
+        int64_t previous = 0;
+        int taken = 0;
+        for (; r < total && theirs[r].for_id == item->report.id && taken < most; r++) {
+            if (theirs[r].report.id == previous)
+                continue;   //  in both reads
+            previous = theirs[r].report.id;
+            taken++;
+            sq_repeat_weigh(model, &thresholds, &item->report, &theirs[r].report, &item->verdict);
+            item->candidates++;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (items[j].verdict.mode != SQ_REPEAT_MERGE
+                && sq_repeat_is_candidate(&item->report, &items[j].report)) {
+                sq_repeat_weigh(model, &thresholds, &item->report, &items[j].report,
+                                &item->verdict);
+                item->candidates++;
+            }
+        json_object_set_new(item->repeat_why, "candidates", json_integer(item->candidates));
+        if (item->verdict.master) {
+            //  the verdict points into rows and theirs: keep what the write needs
+            item->master_id = item->verdict.master->id;
+            snprintf(item->candidate_number, sizeof item->candidate_number, "%s",
+                     item->verdict.master->number);
+            json_object_set_new(item->repeat_why, "candidate",
+                                json_string(item->verdict.master->number));
+            json_object_set_new(item->repeat_why, "similarity",
+                                json_real(s_round3(item->verdict.similarity)));
+            json_object_set_new(item->repeat_why, "decision",
+                                json_string(item->verdict.mode == SQ_REPEAT_MERGE ? "merge"
+                                                                                  : "suggest"));
+        }
+    }
+    free(theirs);
+}
+
+//  Write the batch's decisions (one statement) and read back each outcome.  0, or -1.
+static int s_batch_write(classify_t *self, s_item_t *items, size_t count, const char *turn)
+{
+    json_t *decisions = json_array();
+    for (size_t i = 0; i < count; i++) {
+        s_item_t *item = &items[i];
+        json_t *terms = json_array();
+        for (size_t t = 0; t < item->report.terms.count; t++)
+            json_array_append_new(terms, json_integer((json_int_t) item->report.terms.terms[t]));
+        const char *mode = item->verdict.mode == SQ_REPEAT_MERGE     ? "merge"
+                           : item->verdict.mode == SQ_REPEAT_SUGGEST ? "suggest"
+                                                                     : NULL;
+        json_t *decision = json_pack(
+            "{s:I, s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:o, s:O}", "id",
+            (json_int_t) item->report.id, "category", item->decisions[CLASSIFY_CATEGORY].value,
+            "type", item->decisions[CLASSIFY_TYPE].value, "urgency",
+            item->decisions[CLASSIFY_URGENCY].value, "region", item->region, "setting",
+            item->report.setting, "simhash", (json_int_t) (int64_t) item->report.simhash, "terms",
+            terms, "detail", item->detail);
+        if (mode) {
+            json_object_set_new(decision, "master", json_integer((json_int_t) item->master_id));
+            json_object_set_new(decision, "repeat", json_string(mode));
+            char similarity[24];
+            snprintf(similarity, sizeof similarity, "%.4f", item->verdict.similarity);
+            json_object_set_new(decision, "similarity", json_real(atof(similarity)));
+        }
+        json_array_append_new(decisions, decision);
+    }
+    char *text = json_dumps(decisions, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    json_decref(decisions);
+    const char *values[] = {text, CLASSIFY_SERVICE, turn};
+    PGresult *result = sq_db_exec(self->setup.db, "classify_write", 3, values);
+    free(text);
     if (!result)
-        reply = sq_reply_error("503", NULL, "the classification could not be committed; retry");
-    else {
-        const char *outcome = PQgetvalue(result, 0, 0);
-        json_t *answer = json_pack("{s:s, s:s, s:O}", "number", number, "outcome", outcome,
-                                   "decision", detail);
-        if (streq(outcome, "merged")) {
-            json_object_set_new(answer, "master", json_string(PQgetvalue(result, 0, 1)));
-            sq_info("merged complaint=%s into %s (similarity %.2f)", number,
-                    PQgetvalue(result, 0, 1), repeat.similarity);
-        }
-        else if (streq(outcome, "classified")) {
-            sq_info("classified complaint=%s category=%s type=%s urgency=%s region=%s%s%s%s",
-                    number, category->value ? category->value : "-",
-                    type->value ? type->value : "-",
-                    decisions[CLASSIFY_URGENCY].value ? decisions[CLASSIFY_URGENCY].value : "-",
-                    region ? region : "-", unsure ? " (unsure)" : "",
-                    repeat.mode ? " like " : "", repeat.mode ? repeat.number : "");
-            if (self->setup.handoff)
-                sq_handoff_send(self->setup.handoff, sq_state_next_service(SQ_STATE_CLASSIFIED),
-                                "new", number);
-        }
-        reply = sq_reply_new("200", answer);
+        return -1;
+    for (size_t i = 0; i < count; i++)
+        items[i].outcome = "skipped";   //  unless the database says otherwise
+    for (int r = 0; r < PQntuples(result) && (size_t) r < count; r++) {
+        s_item_t *item = &items[r];   //  in the order given
+        const char *outcome = PQgetvalue(result, r, 1);
+        item->outcome = streq(outcome, "merged")       ? "merged"
+                        : streq(outcome, "classified") ? "classified"
+                                                       : "skipped";
+        snprintf(item->master_number, sizeof item->master_number, "%s", PQgetvalue(result, r, 2));
     }
     PQclear(result);
-    json_decref(detail);
-    s_complaint_free(&complaint);
-    return reply;
+    return 0;
+}
+
+static void s_batch_log(const s_item_t *item)
+{
+    const char *number = item->complaint.number;
+    if (streq(item->outcome, "merged"))
+        sq_info("merged complaint=%s into %s (similarity %.2f)", number, item->master_number,
+                item->verdict.similarity);
+    else if (streq(item->outcome, "classified")) {
+        const char *category = item->decisions[CLASSIFY_CATEGORY].value;
+        const char *type = item->decisions[CLASSIFY_TYPE].value;
+        const char *urgency = item->decisions[CLASSIFY_URGENCY].value;
+        sq_info("classified complaint=%s category=%s type=%s urgency=%s region=%s%s%s%s", number,
+                category ? category : "-", type ? type : "-", urgency ? urgency : "-",
+                item->region ? item->region : "-", item->unsure ? " (unsure)" : "",
+                item->verdict.mode ? " like " : "", item->verdict.mode ? item->candidate_number : "");
+    }
+}
+
+int classify_run(classify_t *self, int limit)
+{
+    sq_db_t *db = self->setup.db;
+    char limit_text[16];
+    snprintf(limit_text, sizeof limit_text, "%d", limit < 1 ? 1 : limit);
+    const char *values[] = {limit_text};
+    PGresult *claimed = NULL, *candidates = NULL;
+    s_item_t *items = NULL;
+    size_t count = 0;
+    int rc = -1;
+    PGresult *turn = NULL, *since = NULL;
+    char seen_turn[24] = "", my_turn[24] = "";
+    if (sq_db_command(db, "BEGIN") || !(claimed = sq_db_exec(db, "classify_claim", 1, values)))
+        goto done;
+    count = (size_t) PQntuples(claimed);
+    if (count == 0) {
+        rc = 0;
+        goto done;
+    }
+    items = (s_item_t *) zmalloc(sizeof *items * count);
+    for (size_t i = 0; i < count; i++)
+        s_judge(self, claimed, (int) i, &items[i]);
+    //  The long read side by side with the other workers' batches, then, in our turn, the
+    //  reports of the turns committed since the last one this read saw.
+    if (self->setup.duplicate_window_hours > 0) {
+        PGresult *seen = sq_db_exec(db, "classify_seen", 0, NULL);
+        if (!seen)
+            goto done;
+        snprintf(seen_turn, sizeof seen_turn, "%s", PQgetvalue(seen, 0, 0));
+        PQclear(seen);
+        if (!(candidates = s_candidates_read(self, items, count, NULL))
+            || !(turn = sq_db_exec(db, "classify_turn", 0, NULL)))
+            goto done;
+        snprintf(my_turn, sizeof my_turn, "%s", PQgetvalue(turn, 0, 0));
+        if (!(since = s_candidates_read(self, items, count, seen_turn)))
+            goto done;
+        PGresult *reads[] = {candidates, since};
+        s_repeats_decide(self, items, count, reads, 2);
+    }
+    if (s_batch_write(self, items, count, *my_turn ? my_turn : NULL)
+        || sq_db_command(db, "COMMIT"))
+        goto done;
+    rc = (int) count;
+done:
+    if (rc < 0 || count == 0)
+        sq_db_command(db, "ROLLBACK");   //  the claim is let go: the next one takes it again
+    if (rc < 0)
+        sq_warn_limited("classify: a batch of %zu could not be committed; it is taken again", count);
+    size_t classified = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (rc > 0) {
+            s_batch_log(&items[i]);
+            classified += streq(items[i].outcome, "classified");
+        }
+        s_item_free(&items[i]);
+    }
+    if (rc > 0) {
+        sq_debug("classified a batch of %d in one transaction", rc);
+        //  routing claims what waits for it: one hand-off wakes it for the whole batch
+        if (classified && self->setup.handoff)
+            for (size_t i = 0; i < count; i++)
+                if (streq(items[i].outcome, "classified")) {
+                    sq_handoff_send(self->setup.handoff, sq_state_next_service(SQ_STATE_CLASSIFIED),
+                                    "new", items[i].complaint.number);
+                    break;
+                }
+    }
+    free(items);
+    PQclear(since);
+    PQclear(turn);
+    PQclear(candidates);
+    PQclear(claimed);
+    self->waiting = rc < 0 || (size_t) rc >= (size_t) (limit < 1 ? 1 : limit);
+    return rc;
+}
+
+bool classify_waiting(classify_t *self)
+{
+    return self->waiting;
 }
 
 //  The name of a department id (borrowed), or the id itself when the catalogue lacks it.
@@ -690,15 +855,8 @@ zmsg_t *classify_answer(classify_t *self, zmsg_t *request)
     else if (!sq_number_valid(number))
         reply = sq_reply_error("400", NULL, "not a work-order number");
     else {
-        const char *values[] = {number};
-        PGresult *row = sq_db_exec(self->setup.db, "classify_read", 1, values);
-        if (!row)
-            reply = sq_reply_error("503", NULL, "the database cannot be reached; retry");
-        else if (PQntuples(row) != 1)
-            reply = sq_reply_error("404", NULL, "no such work order");
-        else
-            reply = s_classify(self, number, row);
-        PQclear(row);
+        self->waiting = true;
+        reply = sq_reply_new("200", json_pack("{s:s, s:s}", "number", number, "outcome", "queued"));
     }
     free(verb);
     free(number);

@@ -1,9 +1,18 @@
 /*  classify: the suqiu.classify service: category, type, urgency, setting and region of a
     complaint, and whether it repeats an earlier report.
 
-    Request frames: VERB NUMBER ("new" from intake, "sweep" from the sweeper).  For a
-    complaint in 'received' it reads the title and content with traditional characters as
-    simplified ones (sq_hanzi) and decides
+    Complaints are classified in batches, many per transaction (group commit, as intake
+    does): classify_run claims up to a batch of the complaints waiting in 'received', oldest
+    first (rows another worker claimed are skipped; a worker killed before its commit lets
+    its batch go, and the next claim takes it again), decides each in memory, asks for the
+    repeat-report candidates of the whole batch in one statement, and writes every decision
+    back in one statement (complaint_classify_batch, sql/028), then commits once.  The
+    workers classify their batches side by side, but write them in turn (classify_turn, a
+    row lock held to the commit): a batch reads its candidates before its turn, and in its
+    turn again only those of the turns committed since, so that it is judged against every
+    report committed before its write, never beside another batch still in flight.  For each
+    complaint it reads the title and content with traditional characters as simplified
+    ones (sq_hanzi) and decides
         category  a rule in classify_rules.yaml that forces one, else the category model's
                   probabilities weighed with the rules' cues (vetoed labels passed over)
         type      投诉 举报 咨询 求助 建议 表扬, likewise with its own model and rules: the
@@ -24,18 +33,20 @@
     one at least classify.repeat_merge_percent alike, of the same place, category and
     setting, or nearly identical (SimHash within classify.duplicate_max_distance bits), is
     merged into (并单); one at least classify.repeat_suggest_percent alike is suggested to
-    the dispatch desk (a repeat_suggested event) and the complaint goes on.  Everything is
-    recorded with its reasons in one transaction; then it hands the complaint to
-    suqiu.route.  Reply frames: "200" {"number", "outcome": classified|merged|skipped,
-    ...decision} or "400"/"404"/"503" {"error"}.  A complaint no longer in 'received' is
-    skipped.
+    the dispatch desk (a repeat_suggested event) and the complaint goes on.  A complaint
+    decided earlier in the same batch counts as an earlier report too (unless it was merged
+    itself).  Everything is recorded with its reasons; after the commit one hand-off wakes
+    suqiu.route for the batch.
+    The service's requests, VERB NUMBER ("new" from intake, "sweep" from the sweeper), only
+    say that complaints wait: the answer is "200" {"number", "outcome": "queued"} (or "400"
+    {"error"} for a malformed one) at once, and the worker's loop runs classify_run.
 
     "preview" ENVELOPE (a checked envelope's JSON, the operator's labels in extra.operator)
-    answers what the decisions and the matrix would give, before anything is committed:
-    "200" {"category", "category_name", "type", "urgency" (Chinese labels), "region",
-    "region_name", "setting", "lead_department", "lead_department_name", "co_departments":
-    [{"id", "name"}], "confidence", "triage", "rule", "explanation"}; nothing is read or
-    written, and repeat reports are not looked for.
+    answers at once what the decisions and the matrix would give, before anything is
+    committed: "200" {"category", "category_name", "type", "urgency" (Chinese labels),
+    "region", "region_name", "setting", "lead_department", "lead_department_name",
+    "co_departments": [{"id", "name"}], "confidence", "triage", "rule", "explanation"};
+    nothing is read or written, and repeat reports are not looked for.
 */
 #ifndef CLASSIFY_H
 #define CLASSIFY_H
@@ -84,7 +95,17 @@ classify_t *classify_new(const classify_setup_t *setup);
 //  Free; safe twice.
 void classify_destroy(classify_t **self_p);
 
-//  Answer one request (borrowed).  Returns the reply body (the caller's).
+//  Answer one request (borrowed): note that complaints wait.  Returns the reply body (the
+//  caller's).
 zmsg_t *classify_answer(classify_t *self, zmsg_t *request);
+
+//  Classify one batch of at most limit waiting complaints in one transaction.  Returns how
+//  many were claimed and committed (0 when none waits), or -1 (logged) when the batch could
+//  not be committed: it was rolled back and waits for the next run.
+int classify_run(classify_t *self, int limit);
+
+//  True when complaints may wait: a request came since the last run, the last batch was
+//  full, or it failed.
+bool classify_waiting(classify_t *self);
 
 #endif

@@ -129,6 +129,7 @@ static int s_commit(intake_t *self, size_t first, size_t count)
     if (!result)
         return -1;
     int rows = PQntuples(result), created_count = 0;
+    const char *first_created = NULL;
     for (int row = 0; row < rows; row++) {
         size_t index = (size_t) atoi(PQgetvalue(result, row, 0));
         if (index >= count)
@@ -145,9 +146,13 @@ static int s_commit(intake_t *self, size_t first, size_t count)
                  json_pack("{s:s, s:s, s:s}", "number", number, "channel", channel,
                            "external_id", external_id));
         held->answered = true;
-        if (created && self->handoff)
-            sq_handoff_send(self->handoff, sq_state_next_service(SQ_STATE_RECEIVED), "new", number);
+        if (created && !first_created)
+            first_created = number;
     }
+    //  Classification claims what waits for it: one hand-off wakes it for the whole batch.
+    if (first_created && self->handoff)
+        sq_handoff_send(self->handoff, sq_state_next_service(SQ_STATE_RECEIVED), "new",
+                        first_created);
     PQclear(result);
     sq_info("committed %d complaints in one transaction (%d new, %d repeats)", rows,
             created_count, rows - created_count);

@@ -30,8 +30,9 @@ typedef struct _intake_t intake_t;
 extern const sq_db_statement_t intake_statements[];
 
 //  A new intake.  db is borrowed (its statement table must include intake_statements);
-//  limits are copied; handoff (borrowed, may be NULL) hands each new complaint to the next
-//  stage's service right after its commit.
+//  limits are copied; handoff (borrowed, may be NULL) tells the next stage's service right
+//  after each commit that new complaints wait (one hand-off, "new" with the first new
+//  complaint's number, for the whole batch: the stage claims them from the database).
 intake_t *intake_new(sq_db_t *db, const sq_limits_t *limits, int batch_max,
                      sq_handoff_t *handoff);
 

@@ -2,6 +2,10 @@
 
     One process, one event loop (zmq_poll) over several MDP sessions per service: the intake
     commits many requests in one transaction, the other services answer one at a time.
+    Classification and routing run in the same loop in batches (group commit): a hand-off
+    to suqiu.classify or suqiu.route says that complaints wait, and after worker.batch_wait_ms
+    the stage claims up to worker.batch_max of them from PostgreSQL, decides them and commits
+    once, again at once while batches come full, and once a tick whatever came.
     Which services it serves comes from worker.services; the classify and route stages
     load the city's catalogue, matrix, rules and models only when they are served, and
     suqiu.calls (the hotlines' call records) the working calendar.
@@ -24,6 +28,7 @@
 
 #define S_ANSWER_SESSIONS 4    //  sessions for each service that answers one at a time
 #define S_STATEMENTS_MAX 64
+#define S_STAGE_RETRY_MS 200   //  a stage's batch failed: try again after this
 
 //  The city's knowledge that classify and route work with.
 typedef struct {
@@ -204,6 +209,24 @@ static int s_poll(s_worker_t *self, int timeout_ms)
     return handled;
 }
 
+//  Run a batch of each stage that has complaints waiting (or every stage, when all is set:
+//  the tick's look, so that nothing waits on a lost hand-off).  Returns when they should run
+//  again: now while batches come full, a little later after a failure (the database may be
+//  away), never (INT64_MAX) when nothing waits.
+static int64_t s_stages_run(s_worker_t *self, bool all)
+{
+    int batch = self->config->worker_batch_max;
+    bool failed = false;
+    if (self->classify && (all || classify_waiting(self->classify)))
+        failed = classify_run(self->classify, batch) < 0;
+    if (self->route && (all || route_waiting(self->route)))
+        failed |= route_run(self->route, batch) < 0;
+    bool waiting = (self->classify && classify_waiting(self->classify))
+                   || (self->route && route_waiting(self->route));
+    int64_t now = zclock_mono();
+    return failed ? now + S_STAGE_RETRY_MS : waiting ? now : INT64_MAX;
+}
+
 //  The soonest time a session has a heartbeat to send or a reconnection to make.
 static int64_t s_sessions_wake_at(s_worker_t *self)
 {
@@ -223,6 +246,7 @@ static void s_run(s_worker_t *self)
     int64_t next_sweep = zclock_mono() + config->worker_sweep_interval_ms;
     int64_t next_watch = config->worker_deadline_watch_ms ? zclock_mono() : INT64_MAX;
     int64_t batch_deadline = 0;
+    int64_t stages_at = INT64_MAX;   //  when the stages run next (complaints wait for them)
     while (!zsys_interrupted) {
         int64_t now = zclock_mono();
         int64_t wake = next_tick < next_sweep ? next_tick : next_sweep;
@@ -231,6 +255,7 @@ static void s_run(s_worker_t *self)
         wake = sessions_wake < wake ? sessions_wake : wake;
         if (intake_pending(self->intake))
             wake = batch_deadline < wake ? batch_deadline : wake;
+        wake = stages_at < wake ? stages_at : wake;
         int timeout = wake > now ? (int) (wake - now) : 0;
         bool was_idle = intake_pending(self->intake) == 0;
         int handled = s_poll(self, timeout);
@@ -243,6 +268,14 @@ static void s_run(s_worker_t *self)
             && (intake_full(self->intake) || zclock_mono() >= batch_deadline
                 || (handled == 0 && config->worker_batch_wait_ms == 0)))
             intake_flush(self->intake);
+        //  The stages wait batch_wait_ms for company after the first hand-off.
+        bool stages_waiting = (self->classify && classify_waiting(self->classify))
+                              || (self->route && route_waiting(self->route));
+        if (stages_waiting && stages_at == INT64_MAX)
+            stages_at = zclock_mono() + config->worker_batch_wait_ms;
+        bool tick = zclock_mono() >= next_tick;
+        if (tick || (stages_waiting && zclock_mono() >= stages_at))
+            stages_at = s_stages_run(self, tick);
         now = zclock_mono();
         if (now >= s_sessions_wake_at(self))
             for (size_t i = 0; i < self->session_count; i++)

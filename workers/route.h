@@ -1,15 +1,22 @@
 /*  route: the suqiu.route service, who leads a classified complaint and who cooperates.
 
-    Request frames: VERB NUMBER ("new" from classify, "sweep" from the sweeper).  For a
-    complaint in 'classified' it asks the routing matrix (config/matrix.yaml) with its
+    Complaints are routed in batches, many per transaction (group commit): route_run claims
+    up to a batch of the complaints waiting in 'classified', oldest first (rows another
+    worker claimed are skipped; a worker killed before its commit lets its batch go, and the
+    next claim takes it again), and for each asks the routing matrix (config/matrix.yaml) with its
     category, type, region, channel and setting, leaving out the departments that returned
     it and passing over rules that ask for a label the classifier was unsure of (its
     classification event lists them), and records the decision with its reason:
     'dispatched' to the lead and co-handlers, or 'triage' (the dispatch desk decides by
-    hand) when the classifier was unsure, no rule covers it, or every candidate returned it.
-    Reply frames: "200" {"number", "outcome": dispatched|triage|skipped, "lead", "co",
-    "rule", "reason"}, or "400"/"404"/"503" {"error"}.  A complaint no longer in
-    'classified' is skipped, so repeated hand-offs are harmless.
+    hand) when the classifier was unsure, no rule covers it, or every candidate returned it;
+    with its deadlines from the SLA policy in force at receipt.  The complaints routed for
+    the first time are written in one statement (complaint_route_batch, sql/028) and
+    committed once; those routed again after a return or a correction, whose deadlines must
+    be settled with what happened to them (sq_deadline_settle), are routed after that commit
+    one at a time, each in its own transaction.
+    The service's requests, VERB NUMBER ("new" from classify, "sweep" from the sweeper),
+    only say that complaints wait: the answer is "200" {"number", "outcome": "queued"} (or
+    "400" {"error"}) at once, and the worker's loop runs route_run.
 */
 #ifndef ROUTE_H
 #define ROUTE_H
@@ -36,7 +43,17 @@ route_t *route_new(sq_db_t *db, const sq_matrix_t *matrix, const sq_sla_t *sla,
 //  Free; safe twice.
 void route_destroy(route_t **self_p);
 
-//  Answer one request (borrowed).  Returns the reply body (the caller's).
+//  Answer one request (borrowed): note that complaints wait.  Returns the reply body (the
+//  caller's).
 zmsg_t *route_answer(route_t *self, zmsg_t *request);
+
+//  Route one batch of at most limit waiting complaints.  Returns how many were claimed and
+//  committed (0 when none waits), or -1 (logged) when the batch could not be committed: it
+//  was rolled back and waits for the next run.
+int route_run(route_t *self, int limit);
+
+//  True when complaints may wait: a request came since the last run, the last batch was
+//  full, or it failed.
+bool route_waiting(route_t *self);
 
 #endif
