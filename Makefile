@@ -45,7 +45,7 @@ TESTS     = $(BIN)/check_suqiu
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all deps run stop status check check-asan check-valgrind chaos bench bench-import bench-deadlines eval clean db
+.PHONY: all deps run stop status check check-asan check-valgrind chaos bench bench-import bench-deadlines bench-desk eval clean db
 all: $(PROGRAMS) $(TESTS)
 
 $(BUILD)/obj/%.o: %.c $(wildcard lib/*.h broker/*.h workers/*.h adapters/*/*.h ctl/*.h tests/*.h)
@@ -168,6 +168,12 @@ bench-deadlines: deps
 	@$(MAKE) -s --no-print-directory all
 	@ops/pg.sh start
 	@ops/bench_deadlines.sh $(BUILD)
+
+# The desks' pages read through their API, on a demo city of 10,000 work orders.
+bench-desk: deps
+	@$(MAKE) -s --no-print-directory all
+	@ops/pg.sh start
+	@SUQIU_BIN=$(CURDIR)/$(BUILD)/bin /usr/bin/python3 ops/bench_desk.py $(BENCH_DESK_ARGS)
 
 # The routing quality on realistic text through the real pipeline (tests/eval/run_eval.py): the
 # leak check, then each field's accuracy, triage, urgency, repeat reports, confusion and errors on

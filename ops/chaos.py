@@ -133,6 +133,7 @@ class Driver:
         self.spooled = 0         # answered 202
         self.conflicts = 0       # the same key answered with two numbers
         self.answers = []        # (attempt started, answered) of every acknowledgement
+        self.last_began = 0.0    # when the last attempt began
         self.failures = 0        # attempts answered 503 or failed
         self.started = None
         self.stop_at = None      # monotonic time after which unanswered orders are given up
@@ -196,6 +197,8 @@ class Driver:
                 break
             while time.monotonic() < self.stop_at:
                 began = time.monotonic()
+                with self.lock:
+                    self.last_began = max(self.last_began, began)
                 key, status, number, receipt = self._attempt(connections, index)
                 if status in (200, 201) and number:
                     with self.lock:
@@ -232,9 +235,13 @@ class Driver:
         return threads
 
     def first_answer_after(self, moment):
-        """Seconds from moment to the first answer of an attempt begun at or after it."""
+        """Seconds from moment to the first answer of an attempt begun at or after it; None
+        when none was answered, "no attempt" when none began after it (a kill after the
+        stream ended, which nothing measured)."""
         with self.lock:
             later = [answered for began, answered in self.answers if began >= moment]
+            if not later and self.last_began < moment:
+                return "no attempt"
         return min(later) - moment if later else None
 
 
@@ -371,6 +378,8 @@ def main():
     longest = {}
     for moment, kind, name in killer.kills:
         gap = driver.first_answer_after(moment)
+        if gap == "no attempt":
+            continue   # killed after the last attempt began: nothing was asked of it
         gap = float("inf") if gap is None else gap
         longest[kind] = max(longest.get(kind, 0.0), gap)
     counts = {kind: sum(1 for _, k, _ in killer.kills if k == kind) for kind in KINDS}

@@ -85,9 +85,8 @@ suqiu is running, under its supervisor (s6), which restarts any process that die
            department's desk as desk-<id>, password demo-desk; never in production)
   wechat   $wechat   (the WeChat Official Account's callback; token $(config wechat.token),
            appid $(config wechat.appid): development values, set the account's in $CONFIG)
-  email    lmtp://$(config email.lmtp_address):$(config email.lmtp_port)   (LMTP for the city's MTA, mailboxes
-           $(config email.mailboxes); replies by $(config email.smtp_url);
-           or $BIN/suqiu-email ingest FILE.eml|MAILDIR)
+  email    LMTP $(config email.lmtp_address):$(config email.lmtp_port) for the city's MTA (mailboxes $(config email.mailboxes))
+           replies by SMTP to $(config email.smtp_url); files: $BIN/suqiu-email ingest FILE.eml|MAILDIR
   database $(uses_external_db && echo "database.conninfo from $CONFIG" || echo "private PostgreSQL, unix socket $PGSOCK_DIR, database $(config database.name)")
   logs     $LOG_DIR/NAME/current; deaths and restarts in $LOG_DIR/supervise.log
 Try:

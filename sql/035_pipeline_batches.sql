@@ -1,4 +1,4 @@
--- 028_pipeline_batches: classification and routing many complaints per transaction, as intake
+-- 035_pipeline_batches: classification and routing many complaints per transaction, as intake
 -- does (issue 13).  A stage worker claims a batch of the complaints waiting for it (FOR UPDATE
 -- SKIP LOCKED: another worker takes the next ones; a worker killed before its commit releases
 -- its batch, which the next claim takes again), decides them in memory, and writes the batch

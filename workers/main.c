@@ -52,6 +52,7 @@ typedef struct {
     route_t *route;
     calls_t *calls;
     sweeper_t *sweeper;
+    int64_t config_generation;       //  the configuration reload this process has read
     sq_mdp_worker_t **sessions;
     size_t session_count;
     zmq_pollitem_t *poll_items;      //  one per session, filled before each poll
@@ -209,6 +210,69 @@ static int s_poll(s_worker_t *self, int timeout_ms)
     return handled;
 }
 
+//  The classification and routing stages over the knowledge loaded.
+static void s_stages_new(s_worker_t *self)
+{
+    const sq_config_t *config = self->config;
+    classify_setup_t setup = {
+        .db = self->db,
+        .catalog = self->knowledge.catalog,
+        .gazetteer = self->knowledge.gazetteer,
+        .rules = self->knowledge.rules,
+        .matrix = self->knowledge.matrix,
+        .handoff = self->handoff,
+        .min_confidence_percent = config->classify_min_confidence_percent,
+        .duplicate_window_hours = config->classify_duplicate_window_hours,
+        .duplicate_max_distance = config->classify_duplicate_max_distance,
+        .duplicate_shingle = config->classify_duplicate_shingle,
+        .repeat_merge_percent = config->classify_repeat_merge_percent,
+        .repeat_suggest_percent = config->classify_repeat_suggest_percent,
+    };
+    for (int target = 0; target < CLASSIFY_TARGETS; target++)
+        setup.models[target] = self->knowledge.models[target];
+    self->classify = classify_new(&setup);
+    self->route = route_new(self->db, self->knowledge.matrix, self->knowledge.sla,
+                            self->knowledge.calendar, config->worker_remind_percent);
+}
+
+//  The generation of the configuration reloads (sql/034_config_reload.sql), or -1.
+static int64_t s_config_generation(s_worker_t *self)
+{
+    PGresult *result = sq_db_exec(self->db, "config_generation", 0, NULL);
+    int64_t generation = result ? strtoll(PQgetvalue(result, 0, 0), NULL, 10) : -1;
+    PQclear(result);
+    return generation;
+}
+
+//  An admin reloaded the configuration (at the desk): read the city's files again and
+//  rebuild the stages over them, between two batches.  A configuration that does not load
+//  leaves the one in use, with the reason in the log.
+static void s_reload_if_asked(s_worker_t *self)
+{
+    int64_t generation = s_config_generation(self);
+    if (generation <= self->config_generation)
+        return;
+    self->config_generation = generation;
+    if (!self->classify && !self->route)
+        return;   //  nothing here reads the city's files
+    s_knowledge_t fresh;
+    memset(&fresh, 0, sizeof fresh);
+    if (s_knowledge_load(&fresh, self->config)) {
+        s_knowledge_destroy(&fresh);
+        sq_error("the configuration reload %lld was not taken (see above); the one in use stays",
+                 (long long) generation);
+        return;
+    }
+    route_destroy(&self->route);
+    classify_destroy(&self->classify);
+    s_knowledge_destroy(&self->knowledge);
+    self->knowledge = fresh;
+    catalog_sync(self->db, self->knowledge.catalog);
+    s_stages_new(self);
+    sq_info("the configuration was reloaded (reload %lld): %zu routing rules",
+            (long long) generation, sq_matrix_rule_count(self->knowledge.matrix));
+}
+
 //  Run a batch of each stage that has complaints waiting (or every stage, when all is set:
 //  the tick's look, so that nothing waits on a lost hand-off).  Returns when they should run
 //  again: now while batches come full, a little later after a failure (the database may be
@@ -287,6 +351,7 @@ static void s_run(s_worker_t *self)
             next_tick = now + tick_ms;
         }
         if (now >= next_sweep) {
+            s_reload_if_asked(self);
             sweeper_run(self->sweeper);
             next_sweep = zclock_mono() + config->worker_sweep_interval_ms;
         }
@@ -298,6 +363,12 @@ static void s_run(s_worker_t *self)
     intake_flush(self->intake);
 }
 
+//  This file's own: the configuration reloads.
+static const sq_db_statement_t s_main_statements[] = {
+    {"config_generation", "SELECT config_generation()"},
+    {NULL, NULL},
+};
+
 //  One table of prepared statements for the process: each module's, end to end.
 static void s_collect_statements(sq_db_statement_t *statements)
 {
@@ -305,7 +376,7 @@ static void s_collect_statements(sq_db_statement_t *statements)
                                          sweeper_statements, classify_statements,
                                          route_statements, catalog_sync_statements,
                                          deadline_statements, calls_statements,
-                                         outbox_statements};
+                                         outbox_statements, s_main_statements};
     size_t count = 0;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const sq_db_statement_t *s = tables[t]; s->name; s++) {
@@ -321,6 +392,7 @@ static int s_setup(s_worker_t *self)
     const sq_config_t *config = self->config;
     bool stages = s_serves(config, CLASSIFY_SERVICE) || s_serves(config, ROUTE_SERVICE);
     if (stages) {
+        self->config_generation = s_config_generation(self);   //  read just now
         if (s_knowledge_load(&self->knowledge, config))
             return -1;
         catalog_sync(self->db, self->knowledge.catalog);
@@ -328,27 +400,8 @@ static int s_setup(s_worker_t *self)
     sq_limits_t limits = {config->limits_title_max_chars, config->limits_content_max_chars,
                           config->limits_field_max_chars};
     self->intake = intake_new(self->db, &limits, config->worker_batch_max, self->handoff);
-    if (stages) {
-        classify_setup_t setup = {
-            .db = self->db,
-            .catalog = self->knowledge.catalog,
-            .gazetteer = self->knowledge.gazetteer,
-            .rules = self->knowledge.rules,
-            .matrix = self->knowledge.matrix,
-            .handoff = self->handoff,
-            .min_confidence_percent = config->classify_min_confidence_percent,
-            .duplicate_window_hours = config->classify_duplicate_window_hours,
-            .duplicate_max_distance = config->classify_duplicate_max_distance,
-            .duplicate_shingle = config->classify_duplicate_shingle,
-            .repeat_merge_percent = config->classify_repeat_merge_percent,
-            .repeat_suggest_percent = config->classify_repeat_suggest_percent,
-        };
-        for (int target = 0; target < CLASSIFY_TARGETS; target++)
-            setup.models[target] = self->knowledge.models[target];
-        self->classify = classify_new(&setup);
-        self->route = route_new(self->db, self->knowledge.matrix, self->knowledge.sla,
-                                self->knowledge.calendar, config->worker_remind_percent);
-    }
+    if (stages)
+        s_stages_new(self);
     if (s_serves(config, CALLS_SERVICE)) {
         char error[1024];
         char *dir = sq_config_catalog_dir(config);

@@ -48,6 +48,7 @@ const sq_db_statement_t desk_statements[] = {
     {"calls", "SELECT desk_calls($1::date, $2::date)::text"},
     {"users", "SELECT desk_users()::text"},
     {"user_put", "SELECT desk_user_put($1, $2, $3, $4, $5, $6::boolean)"},
+    {"config_reload", "SELECT desk_config_reload()"},
     SQ_DEADLINE_STATEMENTS,
     SQ_CHANGE_STATEMENTS,
     {NULL, NULL},
@@ -325,6 +326,7 @@ void api_action(void *app, sq_http_request_t *request)
     }
     char error[600] = "";
     bool done = false;
+    pthread_rwlock_rdlock(&self->rules_lock);   //  the calendar and SLA policies, below
     if (streq(name, "extend")) {
         sq_duration_t asked;
         if (sq_duration_parse(values[2], &asked))
@@ -352,6 +354,7 @@ void api_action(void *app, sq_http_request_t *request)
         done = result && PQgetisnull(result, 0, 0);
         PQclear(result);
     }
+    pthread_rwlock_unlock(&self->rules_lock);
     bool committed = done && desk_end(self, &session, true) == 0;
     if (!done)
         desk_end(self, &session, false);

@@ -43,30 +43,42 @@ static bool s_role_in(desk_session_t *session, const char *roles)
 //  --------------------------------------------------------------------------
 //  The operator: a new work order during the call, a caller's history
 
-void board_new_complaint(void *app, sq_http_request_t *request)
+//  An operator's (or supervisor's) work-order body: the JSON object, with the user's login
+//  in login; NULL after answering 400, 401, 403 or 503.  The caller frees the body.
+static json_t *s_operator_order(desk_t *self, sq_http_request_t *request, char *login,
+                                size_t login_size, const char *refusal)
 {
-    desk_t *self = (desk_t *) app;
     const char *problem = NULL;
     json_t *body = sq_http_json_body(request, &problem);
     if (!json_is_object(body)) {
         json_decref(body);
         s_error(request, 400, problem ? problem : "send a JSON object");
-        return;
+        return NULL;
     }
     desk_session_t *session = desk_begin(self, request, true);
     if (!session) {
         json_decref(body);
-        return;
+        return NULL;
     }
-    char login[64];
-    snprintf(login, sizeof login, "%s", desk_login(session));
+    snprintf(login, login_size, "%s", desk_login(session));
     bool allowed = s_role_in(session, "operator supervisor");
     desk_end(self, &session, true);
     if (!allowed) {
         json_decref(body);
-        s_error(request, 403, "only operators enter work orders");
-        return;
+        s_error(request, 403, refusal);
+        return NULL;
     }
+    return body;
+}
+
+void board_new_complaint(void *app, sq_http_request_t *request)
+{
+    desk_t *self = (desk_t *) app;
+    char login[64];
+    json_t *body = s_operator_order(self, request, login, sizeof login,
+                                    "only operators enter work orders");
+    if (!body)
+        return;
     //  The operator's work order, as the hotline API would take it: its key minted here.
     json_t *consent = json_incref(json_object_get(body, "reporter_consent"));
     json_object_del(body, "reporter_consent");
@@ -122,27 +134,11 @@ void board_new_complaint(void *app, sq_http_request_t *request)
 void board_preview(void *app, sq_http_request_t *request)
 {
     desk_t *self = (desk_t *) app;
-    const char *problem = NULL;
-    json_t *body = sq_http_json_body(request, &problem);
-    if (!json_is_object(body)) {
-        json_decref(body);
-        s_error(request, 400, problem ? problem : "send a JSON object");
-        return;
-    }
-    desk_session_t *session = desk_begin(self, request, true);
-    if (!session) {
-        json_decref(body);
-        return;
-    }
     char login[64];
-    snprintf(login, sizeof login, "%s", desk_login(session));
-    bool allowed = s_role_in(session, "operator supervisor");
-    desk_end(self, &session, true);
-    if (!allowed) {
-        json_decref(body);
-        s_error(request, 403, "only operators and supervisors preview a work order");
+    json_t *body = s_operator_order(self, request, login, sizeof login,
+                                    "only operators and supervisors preview a work order");
+    if (!body)
         return;
-    }
     //  Checked as the work order itself will be; a title not written yet is no error here.
     json_object_del(body, "reporter_consent");
     const char *title = json_string_value(json_object_get(body, "title"));
@@ -393,12 +389,22 @@ void board_user_put(void *app, sq_http_request_t *request)
 void board_config_check(void *app, sq_http_request_t *request)
 {
     desk_t *self = (desk_t *) app;
+    const char *problem = NULL;
+    json_t *body = sq_http_body(request, NULL) && *sq_http_body(request, NULL)
+                       ? sq_http_json_body(request, &problem) : json_object();
+    if (!json_is_object(body)) {
+        json_decref(body);
+        s_error(request, 400, problem ? problem : "send a JSON object, e.g. {\"reload\": true}");
+        return;
+    }
+    bool reload = json_is_true(json_object_get(body, "reload"));
+    json_decref(body);
     desk_session_t *session = desk_begin(self, request, true);
     if (!session)
         return;
     bool admin = s_role_in(session, "admin");
-    desk_end(self, &session, true);
     if (!admin) {
+        desk_end(self, &session, false);
         s_error(request, 403, "only an admin checks and reloads the configuration");
         return;
     }
@@ -427,18 +433,47 @@ void board_config_check(void *app, sq_http_request_t *request)
     if (!sla)
         json_array_append_new(messages, json_string(error));
     bool good = json_array_size(messages) == 0;
-    if (good) {
-        //  Swapped while no request uses them would need a lock; the desk keeps the old ones
-        //  until it restarts, and says so.
-        json_array_append_new(messages, json_string("the configuration is valid; the workers and "
-                                                    "the desk take it when they restart"));
+    json_int_t generation = 0;
+    if (good && reload) {
+        //  The workers read the files again at their next tick; the desk swaps its own now.
+        PGresult *result = sq_db_exec(session->db, "config_reload", 0, NULL);
+        generation = result ? strtoll(PQgetvalue(result, 0, 0), NULL, 10) : 0;
+        PQclear(result);
+        if (generation && desk_end(self, &session, true) == 0) {
+            pthread_rwlock_wrlock(&self->rules_lock);
+            sq_sla_t *old_sla = self->sla;
+            sq_calendar_t *old_calendar = self->calendar;
+            self->sla = sla;
+            self->calendar = calendar;
+            pthread_rwlock_unlock(&self->rules_lock);
+            sla = old_sla;
+            calendar = old_calendar;
+            json_array_append_new(messages, json_string("the configuration is valid and reloaded: "
+                                                        "the workers read it at their next tick"));
+        }
+        else {
+            if (session)
+                desk_end(self, &session, false);
+            generation = 0;
+            json_array_append_new(messages, json_string("the configuration is valid but the reload "
+                                                        "could not be recorded; try again"));
+        }
     }
+    else if (good)
+        json_array_append_new(messages, json_string("the configuration is valid; reload it to use it"));
+    if (session)
+        desk_end(self, &session, true);
     sq_sla_destroy(&sla);
     sq_calendar_destroy(&calendar);
     free(dir);
     zstr_free(&matrix_path);
     zstr_free(&rules_path);
     zstr_free(&sla_path);
-    sq_info("desk: the configuration was checked: %s", good ? "valid" : "errors");
-    sq_http_reply_json(request, good ? 200 : 422, json_pack("{s:b, s:o}", "valid", good, "messages", messages));
+    sq_info("desk: the configuration was checked: %s%s", good ? "valid" : "errors",
+            generation ? " and reloaded" : "");
+    unsigned status = !good ? 422 : reload && !generation ? 503 : 200;
+    json_t *answer = json_pack("{s:b, s:o}", "valid", good, "messages", messages);
+    if (generation)
+        json_object_set_new(answer, "reloaded", json_integer(generation));
+    sq_http_reply_json(request, status, answer);
 }

@@ -292,6 +292,7 @@ desk_t *desk_new(const sq_config_t *config)
 {
     desk_t *self = (desk_t *) zmalloc(sizeof *self);
     self->config = config;
+    pthread_rwlock_init(&self->rules_lock, NULL);
     char error[1024];
     char *dir = sq_config_catalog_dir(config);
     char *sla_path = zsys_sprintf("%s/sla.yaml", dir);
@@ -346,6 +347,7 @@ void desk_destroy(desk_t **self_p)
     sq_ratelimit_destroy(&self->logins);
     sq_sla_destroy(&self->sla);
     sq_calendar_destroy(&self->calendar);
+    pthread_rwlock_destroy(&self->rules_lock);
     free(self->static_dir);
     free(self);
     *self_p = NULL;

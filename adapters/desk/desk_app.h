@@ -8,6 +8,8 @@
 #include <stdbool.h>
 
 #include "desk.h"
+#include <pthread.h>
+
 #include "sq_calendar.h"
 #include "sq_dbpool.h"
 #include "sq_http.h"
@@ -17,7 +19,8 @@
 
 struct _desk_t {
     const sq_config_t *config;   //  borrowed
-    sq_calendar_t *calendar;
+    pthread_rwlock_t rules_lock; //  read while calendar and sla are used, written to swap them
+    sq_calendar_t *calendar;     //  at a reload of the configuration
     sq_sla_t *sla;
     sq_dbpool_t *pool;
     sq_submit_t *submit;         //  to the broker: hand-offs to routing

@@ -295,6 +295,10 @@ async function flow() {
   await page.click('#config-check');
   await page.waitForSelector('#config-result .notice');
   seen.config = await text('#config-result');
+  await page.click('#config-reload');
+  await page.waitForFunction(() => /重新载入/.test(document.querySelector('#config-result').textContent)
+    && !document.querySelector('#config-result .loading'));
+  seen.config_reloaded = await text('#config-result');
   await snap('admin-config');
   // A session that ends (here: its cookie gone) sends the user back to the login.
   await context.clearCookies();

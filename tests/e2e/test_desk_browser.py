@@ -60,6 +60,8 @@ class DeskBrowserTest(HubTestCase):
         self.check_the_boards_and_the_admin(seen, late)
         self.assertEqual(seen["problems"], [])
         # What the browser did is what the hub holds.
+        self.assertEqual(hub.sql_value("SELECT asked_by FROM config_reload ORDER BY id DESC LIMIT 1"),
+                         "user:admin")
         number = seen["number"]
         kinds = [k for (k,) in hub.sql(
             "SELECT e.kind || ':' || coalesce(e.to_state, '') FROM complaint_event e JOIN complaint c"
@@ -163,6 +165,7 @@ class DeskBrowserTest(HubTestCase):
         self.assertIn("已添加用户 health", seen["user_added"])
         self.assertIn("市卫生健康局", seen["new_user_row"])
         self.assertIn("配置有效", seen["config"])
+        self.assertIn("已重新载入", seen["config_reloaded"])
         self.assertIn("登录已失效", seen["expired"])
         self.assertIn("市卫健局分拨台", seen["health_who"])
 

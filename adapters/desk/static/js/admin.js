@@ -1,6 +1,6 @@
 // admin: the admins' desk: the users (GET /api/users; add, change role or department, reset
 // a password, disable, through POST /api/users) and the check of the city's YAML
-// configuration (POST /api/config/check) with its validation messages.
+// configuration (POST /api/config/check) with its validation messages, and its reload.
 
 import { get, post } from './api.js';
 import { h, fill, field, select, notice } from './dom.js';
@@ -63,24 +63,29 @@ export async function users(view, ctx, message) {
 
 export async function config(view) {
   const result = h('div', { id: 'config-result' });
-  const button = h('button.primary', { type: 'button', id: 'config-check' }, '检查并重新载入配置');
-  button.addEventListener('click', async () => {
-    button.disabled = true;
+  const check = h('button', { type: 'button', id: 'config-check' }, '检查配置');
+  const reload = h('button.primary', { type: 'button', id: 'config-reload' }, '检查并重新载入');
+  async function run(load) {
+    check.disabled = reload.disabled = true;
     fill(result, h('p.loading', '正在检查……'));
     let answer;
     try {
-      answer = await post('/api/config/check');
+      answer = await post('/api/config/check', { reload: load });
     } catch (error) {
       answer = error.status === 422 && error.body ? error.body : null;
-      if (!answer) { fill(result, notice(error.message, 'error')); button.disabled = false; return; }
+      if (!answer) { fill(result, notice(error.message, 'error')); check.disabled = reload.disabled = false; return; }
     }
     fill(result,
-      notice(answer.valid ? '配置有效。各工作进程和工作台在重启后采用新配置。' : '配置有误，请按下列提示修改：', answer.valid ? 'info' : 'error'),
+      notice(!answer.valid ? '配置有误，请按下列提示修改：'
+        : answer.reloaded ? '配置有效，已重新载入：工作台即时生效，各工作进程在下一次巡检时（数秒内）采用。'
+          : '配置有效。点“检查并重新载入”即可启用。', answer.valid ? 'info' : 'error'),
       answer.valid ? null : h('ul.messages', answer.messages.map((m) => h('li', h('code', m)))));
-    button.disabled = false;
-  });
+    check.disabled = reload.disabled = false;
+  }
+  check.addEventListener('click', () => run(false));
+  reload.addEventListener('click', () => run(true));
   fill(view,
-    h('div.page-head', h('h1', '配置检查'),
-      h('p.sub', '检查市里的 YAML 配置（分类、职责清单、分类规则、工作日历、办理时限）能否载入。')),
-    h('section.card', button, result));
+    h('div.page-head', h('h1', '配置检查与载入'),
+      h('p.sub', '检查市里的 YAML 配置（分类、职责清单、分类规则、工作日历、办理时限）能否载入；有效的配置可重新载入，无需重启。')),
+    h('section.card', h('div.decide-row', check, reload), result));
 }
