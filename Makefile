@@ -17,14 +17,14 @@ LIB_SRC     = lib/sq_alloc.c lib/sq_date.c lib/sq_utf8.c lib/sq_log.c lib/sq_con
               lib/sq_gazetteer.c lib/sq_matrix.c lib/sq_rules.c lib/sq_calendar.c lib/sq_sla.c lib/sq_deadline.c \
               lib/sq_http.c lib/sq_spool.c lib/sq_submit.c lib/sq_ratelimit.c lib/sq_template.c lib/sq_token.c lib/sq_password.c lib/sq_dbpool.c lib/sq_change.c \
               lib/sq_hanzi.c lib/sq_repeat.c lib/sq_history.c lib/sq_credit.c lib/sq_records.c lib/sq_call.c \
-              lib/sq_wechat_crypto.c lib/sq_wechat_xml.c lib/sq_outbox_client.c \
+              lib/sq_wechat_crypto.c lib/sq_wechat_xml.c lib/sq_outbox_client.c lib/sq_regex_leads.c \
               lib/sq_mail.c lib/sq_mail_header.c lib/sq_mail_text.c lib/sq_mail_thread.c lib/sq_mail_compose.c lib/sq_lmtp.c
 BROKER_SRC  = broker/main.c broker/broker.c
 WORKER_SRC  = workers/main.c workers/intake.c workers/lookup.c workers/sweeper.c \
               workers/classify.c workers/route.c workers/catalog_sync.c workers/deadline.c \
               workers/calls.c workers/outbox.c
 HOTLINE_SRC = adapters/hotline/main.c adapters/hotline/hotline.c
-WEB_SRC     = adapters/web/main.c adapters/web/web.c adapters/web/open311.c adapters/web/citizen.c
+WEB_SRC     = adapters/web/main.c adapters/web/web.c adapters/web/submit.c adapters/web/open311.c adapters/web/citizen.c
 DESK_SRC    = adapters/desk/main.c adapters/desk/desk.c adapters/desk/api.c adapters/desk/board.c
 WECHAT_SRC  = adapters/wechat/main.c adapters/wechat/wechat.c adapters/wechat/sender.c
 EMAIL_SRC   = adapters/email/main.c adapters/email/email.c adapters/email/take.c adapters/email/lmtp_server.c \
@@ -36,7 +36,7 @@ TEST_SRC    = tests/check_main.c tests/test_log.c tests/test_config.c tests/test
               tests/test_yaml.c tests/test_catalog.c tests/test_matrix.c \
               tests/test_textclass.c tests/test_csv.c tests/test_records.c tests/test_broker.c tests/test_http.c tests/test_spool.c tests/test_db.c tests/test_intake_db.c \
               tests/test_calendar.c tests/test_sla.c tests/test_deadline.c tests/test_hanzi.c \
-              tests/test_repeat.c tests/test_history.c tests/test_wechat.c tests/test_mail.c tests/test_lmtp.c
+              tests/test_repeat.c tests/test_history.c tests/test_wechat.c tests/test_mail.c tests/test_lmtp.c tests/test_regex_leads.c
 
 LIB       = $(BUILD)/libsuqiu.a
 BIN       = $(BUILD)/bin

@@ -176,7 +176,8 @@ int ctl_train_from_db(const sq_config_t *config, int argc, char *argv[])
         zstr_free(&out);
     }
     if (rc == 0)
-        printf("suqiu: restart the workers (make stop; make run) to use the new models\n");
+        printf("suqiu: reload the configuration at the desk (admin), or restart the workers, to use "
+               "the new models\n");
     free(catalog_dir);
     free(models);
     sq_db_destroy(&db);

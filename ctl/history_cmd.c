@@ -326,7 +326,8 @@ int ctl_train_history(const sq_config_t *config, int argc, char *argv[])
     }
     else if (rc == 0)
         printf("suqiu: category: %zu rows of the training files and %zu old orders -> %s "
-               "(%.1f s)\nsuqiu: restart the workers (make stop; make run) to use it\n",
+               "(%.1f s)\nsuqiu: reload the configuration at the desk (admin), or restart the workers, to "
+               "use it\n",
                base_rows, rows.count, out, s_now() - fitting);
     sq_textclass_destroy(&model);
     s_rows_free(&rows);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sq_alloc.h"
+#include "sq_regex_leads.h"
 #include "sq_yaml.h"
 
 #define S_RULE_ID_MAX 64
@@ -35,6 +36,7 @@ typedef struct {
     size_t any_count;
     bool has_regex;
     regex_t regex;
+    char **leads;   //  one of these is in every text the regex matches; NULL: not known
     int priority;
 } s_rule_t;
 
@@ -53,6 +55,7 @@ void sq_rules_destroy(sq_rules_t **self_p)
         free(self->rules[i].any);
         if (self->rules[i].has_regex)
             regfree(&self->rules[i].regex);
+        sq_regex_leads_free(self->rules[i].leads);
     }
     free(self->rules);
     sq_yaml_destroy(&self->document);
@@ -161,6 +164,7 @@ static int s_words(const sq_yaml_node_t *item, s_rule_t *rule, char *error, size
                                 "bad regular expression in rule %s: %s", rule->id, problem);
         }
         rule->has_regex = true;
+        rule->leads = sq_regex_leads(pattern);
     }
     if (!pattern && rule->any_count == 0)
         return sq_yaml_fail(item, NULL, error, error_size,
@@ -293,7 +297,9 @@ static bool s_rule_matches(const s_rule_t *rule, const char *text)
     for (size_t i = 0; i < rule->any_count; i++)
         if (strstr(text, rule->any[i]))
             return true;
-    return rule->has_regex && regexec(&rule->regex, text, 0, NULL, 0) == 0;
+    //  regexec only when a word that every match holds is there
+    return rule->has_regex && (!rule->leads || sq_regex_leads_found(rule->leads, text))
+           && regexec(&rule->regex, text, 0, NULL, 0) == 0;
 }
 
 double sq_rules_evidence(const sq_rules_verdict_t *verdict, const char *label)

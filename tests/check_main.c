@@ -26,6 +26,7 @@ static const struct {
     {"hanzi", test_hanzi_suite},   {"repeat", test_repeat_suite},
     {"history", test_history_suite}, {"wechat", test_wechat_suite},
     {"mail", test_mail_suite},     {"lmtp", test_lmtp_suite},
+    {"regex_leads", test_regex_leads_suite},
 };
 
 int main(int argc, char *argv[])

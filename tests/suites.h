@@ -34,5 +34,6 @@ Suite *test_history_suite(void);
 Suite *test_wechat_suite(void);
 Suite *test_mail_suite(void);
 Suite *test_lmtp_suite(void);
+Suite *test_regex_leads_suite(void);
 
 #endif

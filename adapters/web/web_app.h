@@ -1,4 +1,4 @@
-/*  web_app: what the web door's two halves (open311.c, citizen.c) share: the server's state
+/*  web_app: what the web door's parts (open311.c, citizen.c, submit.c) share: the server's state
     and the one path from submitted fields to a committed or spooled complaint.  Internal to
     adapters/web.
 */

@@ -57,7 +57,8 @@ class SpoolTest(HubTestCase):
 
     def test_broker_stopped_during_a_stream(self):
         hub = self.start_hub(workers=1)
-        threads, first = self.stream(hub, harness.unique_id("SPBRK"), 40, pause=0.05)
+        # a stream of about 3 s, so that the kill at 0.5 s lands in it however fast the hub is
+        threads, first = self.stream(hub, harness.unique_id("SPBRK"), 60, pause=0.2)
         time.sleep(0.5)
         hub.kill_broker()
         time.sleep(4.0)      # longer than the hotline's 3 attempts of 1 s: orders are spooled
