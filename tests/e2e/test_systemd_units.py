@@ -41,21 +41,22 @@ class SystemdUnitsTest(unittest.TestCase):
 
     def test_every_service_restarts_always_in_the_supervisor_order(self):
         services = sorted(os.path.basename(p) for p in glob.glob(os.path.join(UNITS, "*.service")))
-        self.assertEqual(services, ["suqiu-broker.service", "suqiu-email.service",
-                                    "suqiu-hotline.service", "suqiu-web.service",
-                                    "suqiu-wechat.service", "suqiu-worker@.service"])
+        self.assertEqual(services, ["suqiu-broker.service", "suqiu-desk.service",
+                                    "suqiu-email.service", "suqiu-hotline.service",
+                                    "suqiu-web.service", "suqiu-wechat.service",
+                                    "suqiu-worker@.service"])
         for name in services:
             self.assertEqual(unit(name)["Service"]["Restart"], "always", name)
             self.assertEqual(unit(name)["Unit"]["StartLimitIntervalSec"], "0", name)
         self.assertIn("suqiu-broker.service", unit("suqiu-worker@.service")["Unit"]["After"].split())
         self.assertIn("postgresql.service", unit("suqiu-worker@.service")["Unit"]["After"].split())
         for adapter in ("suqiu-hotline.service", "suqiu-web.service", "suqiu-wechat.service",
-                        "suqiu-email.service"):
+                        "suqiu-email.service", "suqiu-desk.service"):
             after = unit(adapter)["Unit"]["After"].split()
             self.assertIn("suqiu-broker.service", after)
             self.assertIn("suqiu-worker@1.service", after)
         wanted = unit("suqiu.target")["Unit"]["Wants"].split()
-        self.assertEqual(sorted(wanted), ["suqiu-broker.service", "suqiu-email.service",
-                                          "suqiu-hotline.service",
+        self.assertEqual(sorted(wanted), ["suqiu-broker.service", "suqiu-desk.service",
+                                          "suqiu-email.service", "suqiu-hotline.service",
                                           "suqiu-web.service", "suqiu-wechat.service",
                                           "suqiu-worker@1.service", "suqiu-worker@2.service"])
