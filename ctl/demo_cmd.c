@@ -16,6 +16,7 @@
 
 #include "ctl.h"
 #include "sq_csv.h"
+#include "sq_envelope.h"
 #include "sq_handoff.h"
 #include "sq_password.h"
 
@@ -171,11 +172,8 @@ static int s_orders(sq_db_t *db, json_t *texts, int count, json_t *numbers)
     for (int i = 0; i < count && rc == 0; i++) {
         json_t *text = json_array_get(texts, (size_t) (i * 7) % json_array_size(texts));
         time_t received = now - (time_t) ((int64_t) (count - i) * 35 * 86400 / count) - 600;
-        char at[40];
-        time_t local = received + 8 * 3600;
-        struct tm broken;
-        gmtime_r(&local, &broken);
-        strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%S+08:00", &broken);
+        char at[SQ_TIME_TEXT_MAX];
+        sq_time_format((int64_t) received, at, sizeof at);
         char external_id[32], phone[16], name[16], address[96];
         snprintf(external_id, sizeof external_id, "DEMO-%05d", i + 1);
         snprintf(phone, sizeof phone, "139%08d", (i * 7919 + 12345) % 100000000);

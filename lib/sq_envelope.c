@@ -79,6 +79,14 @@ static int s_digits(const char *text, int count)
     return value;
 }
 
+void sq_time_format(int64_t epoch_seconds, char *out, size_t size)
+{
+    time_t local = (time_t) epoch_seconds + 8 * 3600;   //  Shanghai keeps no summer time
+    struct tm broken;
+    gmtime_r(&local, &broken);
+    strftime(out, size, "%Y-%m-%dT%H:%M:%S+08:00", &broken);
+}
+
 int sq_time_parse(const char *text, int64_t *epoch_seconds)
 {
     //  YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)

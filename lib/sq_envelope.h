@@ -74,4 +74,9 @@ bool sq_channel_known(const char *channel);
 //  into seconds since the epoch.  Returns 0, or -1 when malformed or out of range.
 int sq_time_parse(const char *text, int64_t *epoch_seconds);
 
+//  A time as the envelopes write it: ISO-8601 in Asia/Shanghai, 2026-11-23T10:00:00+08:00
+//  (out: room for SQ_TIME_TEXT_MAX).
+#define SQ_TIME_TEXT_MAX 32
+void sq_time_format(int64_t epoch_seconds, char *out, size_t size);
+
 #endif

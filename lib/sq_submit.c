@@ -373,3 +373,23 @@ void sq_submit_destroy(sq_submit_t **self_p)
     free(self);
     *self_p = NULL;
 }
+
+sq_submit_t *sq_submit_open(const sq_config_t *config, int timeout_ms, int retries,
+                            const char *const *channels, bool spool)
+{
+    char *spool_dir = spool ? sq_config_spool_dir(config) : NULL;
+    sq_submit_setup_t setup = {
+        .broker_endpoint = config->broker_client_endpoint,
+        .timeout_ms = timeout_ms,
+        .retries = retries,
+        .spool_dir = spool_dir,
+        .channels = channels,
+        .replay_interval_ms = config->spool_replay_ms,
+    };
+    char error[512];
+    sq_submit_t *self = sq_submit_new(&setup, error, sizeof error);
+    free(spool_dir);
+    if (!self)
+        sq_error("%s", error);
+    return self;
+}

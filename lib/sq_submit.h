@@ -24,6 +24,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "sq_config.h"
+
 typedef struct _sq_submit_t sq_submit_t;
 
 typedef struct {
@@ -46,6 +48,12 @@ typedef struct {
 //  Connect to the broker, open (and own) the spool of each channel, start the replay.  setup is
 //  copied.  NULL with error filled when a spool cannot be opened (e.g. owned by another process).
 sq_submit_t *sq_submit_new(const sq_submit_setup_t *setup, char *error, size_t error_size);
+
+//  An adapter's submit path from its config: the broker, the adapter's Lazy Pirate timeout
+//  and retries, its channels (NULL-terminated, copied) with their spools under spool.dir
+//  when spool is set.  NULL, logged, when a spool cannot be opened.
+sq_submit_t *sq_submit_open(const sq_config_t *config, int timeout_ms, int retries,
+                            const char *const *channels, bool spool);
 
 //  Stop the replay, close the clients and spools; safe on NULL and twice.
 void sq_submit_destroy(sq_submit_t **self_p);

@@ -2,6 +2,9 @@
 #include "sq_utf8.h"
 
 #include <stdint.h>
+#include <string.h>
+
+#include "sq_alloc.h"
 
 size_t sq_utf8_bad_offset(const char *bytes, size_t length)
 {
@@ -51,4 +54,26 @@ size_t sq_utf8_length(const char *text)
         if ((*byte & 0xC0) != 0x80)
             count++;
     return count;
+}
+
+char *sq_utf8_prefix(const char *text, size_t chars)
+{
+    size_t at = 0;
+    for (size_t seen = 0; text[at] && seen < chars; seen++) {
+        at++;
+        while ((text[at] & 0xC0) == 0x80)
+            at++;
+    }
+    char *prefix = (char *) sq_alloc(at + 1);
+    memcpy(prefix, text, at);
+    return prefix;
+}
+
+char *sq_utf8_first_line(const char *text, size_t chars)
+{
+    char *line = sq_utf8_prefix(text, chars);
+    for (char *c = line; *c; c++)
+        if (*c == '\n' || *c == '\r' || *c == '\t')
+            *c = ' ';
+    return line;
 }

@@ -19,4 +19,11 @@ bool sq_utf8_valid(const char *bytes, size_t length);
 //  Characters (code points) in a valid UTF-8 string.
 size_t sq_utf8_length(const char *text);
 
+//  The first chars characters of a valid UTF-8 string, cut at a character's start: a new
+//  string, the caller's.
+char *sq_utf8_prefix(const char *text, size_t chars);
+
+//  The same on one line (newlines and tabs made spaces), as a title is written.
+char *sq_utf8_first_line(const char *text, size_t chars);
+
 #endif

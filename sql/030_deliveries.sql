@@ -12,7 +12,8 @@
 --     hotlines go on the operators' call-back list (via 'phone', done by the call-back), and
 --     the web door's are published as the Open311 status_notes (via 'open311', sent at once).
 --   - complaint_message: a follow-up (a photo or location after a WeChat text, an e-mail
---     answering the acknowledgement), idempotent on (channel, external_id) like intake.
+--     answering the acknowledgement, with its files), idempotent on (channel, external_id)
+--     like intake.
 --   - complaint_attachment: files a citizen sent (e-mail attachments), out of the hot rows;
 --     intake takes them from extra.attachments, so that the detail row keeps only their list.
 
@@ -65,27 +66,44 @@ CREATE INDEX complaint_attachment_by_complaint ON complaint_attachment (complain
 -- --------------------------------------------------------------------------------------
 -- Intake: the attachments out of the detail row, the acknowledgement owed
 
--- The files of extra.attachments ([{file_name, content_type, sha256, data (base64)}]) become
--- rows of complaint_attachment; the detail keeps their list without the bytes.  A checksum
--- that does not match refuses the whole envelope (the intake answers it 400 or 503).
-CREATE FUNCTION complaint_detail_attachments() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Files as the adapters send them ([{file_name, content_type, sha256, data (base64)}]):
+-- their list without the bytes, each checksum checked.  A checksum that does not match
+-- refuses the whole envelope or follow-up (the intake answers it 400 or 503).
+CREATE FUNCTION attachment_list(p_files jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     v_file jsonb;
     v_data bytea;
     v_list jsonb := '[]';
 BEGIN
-    FOR v_file IN SELECT value FROM jsonb_array_elements(NEW.extra->'attachments') LOOP
+    FOR v_file IN SELECT value FROM jsonb_array_elements(coalesce(p_files, '[]')) LOOP
         v_data := decode(v_file->>'data', 'base64');
         IF encode(sha256(v_data), 'hex') <> v_file->>'sha256' THEN
             RAISE EXCEPTION 'attachment "%": the checksum does not match its bytes', v_file->>'file_name';
         END IF;
-        INSERT INTO complaint_attachment (complaint_id, file_name, content_type, size, sha256, data)
-            VALUES (NEW.complaint_id, v_file->>'file_name', v_file->>'content_type',
-                    octet_length(v_data), v_file->>'sha256', v_data);
         v_list := v_list || jsonb_build_array(jsonb_build_object(
             'file_name', v_file->>'file_name', 'content_type', v_file->>'content_type',
             'size', octet_length(v_data), 'sha256', v_file->>'sha256'));
     END LOOP;
+    RETURN v_list;
+END $$;
+
+-- The files' bytes, kept for the complaint (and the follow-up they came with, or NULL).
+CREATE FUNCTION attachment_store(p_complaint bigint, p_message bigint, p_files jsonb) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO complaint_attachment (complaint_id, message_id, file_name, content_type, size, sha256, data)
+        SELECT p_complaint, p_message, f.value->>'file_name', f.value->>'content_type',
+               octet_length(decode(f.value->>'data', 'base64')), f.value->>'sha256',
+               decode(f.value->>'data', 'base64')
+        FROM jsonb_array_elements(coalesce(p_files, '[]')) f
+$$;
+
+-- An envelope's extra.attachments become rows of complaint_attachment; the detail keeps
+-- their list without the bytes.
+CREATE FUNCTION complaint_detail_attachments() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    v_list jsonb := attachment_list(NEW.extra->'attachments');
+BEGIN
+    PERFORM attachment_store(NEW.complaint_id, NULL, NEW.extra->'attachments');
     NEW.extra := (NEW.extra - 'attachments') || jsonb_build_object('files', v_list);
     RETURN NEW;
 END $$;
@@ -211,6 +229,19 @@ CREATE FUNCTION delivery_passive(p_number text) RETURNS boolean LANGUAGE sql AS 
     RETURNING true
 $$;
 
+-- A follow-up's files (an e-mail answering the acknowledgement with photos attached) are
+-- kept as the complaint's attachments, with the message they came with, their SHA-256
+-- checked as at intake; the message's detail lists them without their bytes.
+CREATE FUNCTION complaint_message_attachments() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.detail := (NEW.detail - 'attachments')
+                  || jsonb_build_object('files', attachment_list(NEW.detail->'attachments'));
+    RETURN NEW;
+END $$;
+CREATE TRIGGER complaint_message_attachments BEFORE INSERT ON complaint_message
+    FOR EACH ROW WHEN (jsonb_typeof(NEW.detail->'attachments') = 'array')
+    EXECUTE FUNCTION complaint_message_attachments();
+
 -- A follow-up to the complaint p_number (or, with p_number NULL, to the newest open
 -- complaint of the same sender on that channel received in the last p_minutes): kept once
 -- per (channel, external_id).  Returns {"number", "created"}, or NULL when there is no such
@@ -252,6 +283,7 @@ BEGIN
             WHERE m.channel = p_channel AND m.external_id = p_external_id;
         RETURN jsonb_build_object('number', v_number, 'created', false);
     END IF;
+    PERFORM attachment_store(v_id, v_message, p_detail->'attachments');   -- checked above
     INSERT INTO complaint_event (complaint_id, kind, actor, detail)
         VALUES (v_id, 'follow_up', 'channel:' || p_channel,
                 jsonb_build_object('message', v_message, 'kind', p_kind, 'external_id', p_external_id));

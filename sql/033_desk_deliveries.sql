@@ -50,16 +50,4 @@ BEGIN
     RETURN jsonb_build_object('file_name', v.file_name, 'content_type', v.content_type,
                               'data', translate(encode(v.data, 'base64'), E'\n', ''));
 END $$;
--- The functions that run as the owner are the desk's alone (and the owner's), as in 026.
-DO $$
-DECLARE
-    v_function regprocedure;
-BEGIN
-    FOR v_function IN
-        SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE n.nspname = 'public' AND p.prosecdef
-    LOOP
-        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_function);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO suqiu_desk', v_function);
-    END LOOP;
-END $$;
+SELECT desk_grant_definers();   -- the desk's alone, as in 031

@@ -26,15 +26,4 @@ BEGIN
     RETURN v_id;
 END $$;
 
-DO $$
-DECLARE
-    v_function regprocedure;
-BEGIN
-    FOR v_function IN
-        SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE n.nspname = 'public' AND p.prosecdef
-    LOOP
-        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_function);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO suqiu_desk', v_function);
-    END LOOP;
-END $$;
+SELECT desk_grant_definers();   -- the desk's alone, as in 031

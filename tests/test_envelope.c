@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "sq_envelope.h"
+#include "sq_utf8.h"
 #include "suites.h"
 
 static const sq_limits_t s_limits = {20, 100, 30};
@@ -128,6 +129,28 @@ START_TEST(times_parse_strictly)
     ck_assert_int_eq(sq_time_parse("2026-11-23T10:00:00+0800", &when), -1);
     ck_assert_int_eq(sq_time_parse("2026-11-23T10:00:00Zjunk", &when), -1);
     ck_assert_int_eq(sq_time_parse("2026-13-23T10:00:00Z", &when), -1);
+}
+END_TEST
+
+//  Times written as the envelopes write them, read back; titles cut at a character.
+START_TEST(times_written_in_shanghai_and_titles_cut_at_a_character)
+{
+    char text[SQ_TIME_TEXT_MAX];
+    int64_t epoch = 0;
+    ck_assert_int_eq(sq_time_parse("2026-11-23T10:00:00+08:00", &epoch), 0);
+    sq_time_format(epoch, text, sizeof text);
+    ck_assert_str_eq(text, "2026-11-23T10:00:00+08:00");
+    sq_time_format(epoch + 14 * 3600, text, sizeof text);   //  past midnight in Shanghai
+    ck_assert_str_eq(text, "2026-11-24T00:00:00+08:00");
+    char *cut = sq_utf8_prefix("路灯坏了\n三天", 5);
+    ck_assert_str_eq(cut, "路灯坏了\n");
+    free(cut);
+    cut = sq_utf8_first_line("路灯坏了\n三天", 6);
+    ck_assert_str_eq(cut, "路灯坏了 三");
+    free(cut);
+    cut = sq_utf8_first_line("短", 30);
+    ck_assert_str_eq(cut, "短");
+    free(cut);
 }
 END_TEST
 
@@ -297,6 +320,7 @@ Suite *test_envelope_suite(void)
     tcase_add_test(tc, times_parse_strictly);
     tcase_add_test(tc, envelopes_from_any_channel);
     tcase_add_test(tc, an_email_is_known_by_its_message_id);
+    tcase_add_test(tc, times_written_in_shanghai_and_titles_cut_at_a_character);
     tcase_add_test(tc, the_operators_labels_are_kept_for_classification);
     tcase_add_test(tc, a_12315_order_names_the_business);
     tcase_add_test(tc, optional_fields_sent_empty_are_absent);

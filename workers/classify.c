@@ -364,12 +364,12 @@ static void s_complaint_read(PGresult *rows, int r, s_complaint_t *complaint)
     complaint->content = sq_hanzi_simplify(content);
 }
 
-//  Decide everything of the complaint in row r but whether it repeats an earlier report.
-static void s_judge(classify_t *self, PGresult *rows, int r, s_item_t *item)
+//  Decide the labels, setting and region of item's complaint (read already), and whether it
+//  is sure enough to dispatch, each with its reasons in item->detail; query gets what the
+//  matrix will be asked, and the lead's share is returned.  Nothing is read or written.
+static double s_decide_complaint(classify_t *self, s_item_t *item, sq_route_query_t *query)
 {
-    memset(item, 0, sizeof *item);
     s_complaint_t *complaint = &item->complaint;
-    s_complaint_read(rows, r, complaint);
     json_t *detail = item->detail = json_object();
     if (complaint->traditional)
         json_object_set_new(detail, "traditional_characters",
@@ -403,25 +403,39 @@ static void s_judge(classify_t *self, PGresult *rows, int r, s_item_t *item)
     s_decision_t *category = &decisions[CLASSIFY_CATEGORY];
     s_decision_t *type = &decisions[CLASSIFY_TYPE];
     double threshold = self->setup.min_confidence_percent / 100.0;
-    sq_route_query_t query = {.type = SQ_TYPE_NONE, .region = region,
-                              .channel = complaint->channel, .setting = setting};
+    *query = (sq_route_query_t){.type = SQ_TYPE_NONE, .region = region,
+                                .channel = complaint->channel, .setting = setting};
     if (type->value)
-        sq_type_parse(type->value, &query.type);
+        sq_type_parse(type->value, &query->type);
     json_t *unsure_labels = json_array();
     if (type->confidence < threshold) {
-        query.unsure |= SQ_ROUTE_UNSURE_TYPE;
+        query->unsure |= SQ_ROUTE_UNSURE_TYPE;
         json_array_append_new(unsure_labels, json_string("type"));
     }
     json_object_set_new(detail, "unsure", unsure_labels);
     json_t *lead_why = json_object();
     const char *by = json_string_value(json_object_get(category->why, "by"));
     double share = by && streq(by, "operator") ? 1
-                                               : s_lead_share(self, category, query, lead_why);
+                                               : s_lead_share(self, category, *query, lead_why);
     json_object_set_new(category->why, "value",
                         category->value ? json_string(category->value) : json_null());
     json_object_set_new(detail, "lead", lead_why);
     item->unsure = !category->value || share < threshold;
     json_object_set_new(detail, "low_confidence", json_boolean(item->unsure));
+    return share;
+}
+
+//  Decide everything of the complaint in row r but whether it repeats an earlier report.
+static void s_judge(classify_t *self, PGresult *rows, int r, s_item_t *item)
+{
+    memset(item, 0, sizeof *item);
+    s_complaint_t *complaint = &item->complaint;
+    s_complaint_read(rows, r, complaint);
+    sq_route_query_t query;
+    s_decide_complaint(self, item, &query);
+    const char *region = item->region, *setting = query.setting;
+    s_decision_t *category = &item->decisions[CLASSIFY_CATEGORY];
+    json_t *detail = item->detail;
 
     //  What a repeat report is judged by: the terms that survive rewording, the SimHash.
     const sq_textclass_t *category_model = self->setup.models[CLASSIFY_CATEGORY];
@@ -742,103 +756,56 @@ static zmsg_t *s_preview(classify_t *self, const char *envelope_text)
     }
     const char *title = json_string_value(json_object_get(envelope, "title"));
     const char *channel = json_string_value(json_object_get(envelope, "channel"));
-    const char *respondent = json_string_value(json_object_get(envelope, "respondent_address"));
-    s_complaint_t complaint = {
+    s_item_t item;
+    memset(&item, 0, sizeof item);
+    item.complaint = (s_complaint_t){
         .channel = channel ? channel : "hotline12345",
         .region_text = json_string_value(json_object_get(envelope, "region")),
         .address = json_string_value(json_object_get(envelope, "address")),
+        .respondent_address = json_string_value(json_object_get(envelope, "respondent_address")),
         .title = sq_hanzi_simplify(title ? title : ""),
         .content = sq_hanzi_simplify(content),
         .operator = json_incref(json_object_get(json_object_get(envelope, "extra"), "operator")),
     };
-    s_decision_t decisions[CLASSIFY_TARGETS];
-    json_t *answer = json_object();
-    for (int target = 0; target < CLASSIFY_TARGETS; target++) {
-        decisions[target] = s_decide(self, (classify_target_t) target, complaint.title,
-                                     complaint.content);
-        const char *chosen = s_operator_label(self, &complaint, (classify_target_t) target,
-                                              decisions[target].why);
-        if (chosen)
-            s_operator_keeps(&decisions[target], chosen);
-    }
-    json_t *setting_why = json_object();
-    const char *setting = s_setting(self, &complaint, setting_why);
-    json_decref(setting_why);
-    sq_gazetteer_match_t place = {NULL, SQ_GAZETTEER_NONE, NULL};
-    char *respondent_simple = respondent && streq(complaint.channel, "hotline12315")
-                                  ? sq_hanzi_simplify(respondent) : NULL;
-    const char *matched = NULL;
-    const sq_region_t *region = respondent_simple
-                                    ? sq_gazetteer_find(self->setup.gazetteer, respondent_simple,
-                                                        &matched) : NULL;
-    free(respondent_simple);
-    if (!region) {
-        sq_gazetteer_locate(self->setup.gazetteer, complaint.region_text, complaint.address,
-                            complaint.title, complaint.content, &place);
-        region = place.region;
-    }
-    s_decision_t *category = &decisions[CLASSIFY_CATEGORY];
-    s_decision_t *type = &decisions[CLASSIFY_TYPE];
-    double threshold = self->setup.min_confidence_percent / 100.0;
-    sq_route_query_t query = {.type = SQ_TYPE_NONE, .region = region ? region->id : NULL,
-                              .channel = complaint.channel, .setting = setting};
-    if (type->value)
-        sq_type_parse(type->value, &query.type);
-    if (type->confidence < threshold)
-        query.unsure |= SQ_ROUTE_UNSURE_TYPE;
-    json_t *lead_why = json_object();
-    const char *by = json_string_value(json_object_get(category->why, "by"));
-    double share = by && streq(by, "operator") ? 1
-                                               : s_lead_share(self, category, query, lead_why);
-    json_decref(lead_why);
-    bool triage = !category->value || share < threshold;
+    sq_route_query_t query;
+    double share = s_decide_complaint(self, &item, &query);
+    s_decision_t *category = &item.decisions[CLASSIFY_CATEGORY];
+    const char *type = item.decisions[CLASSIFY_TYPE].value;
+    const char *urgency = item.decisions[CLASSIFY_URGENCY].value;
+    bool triage = item.unsure || !self->setup.matrix;
     sq_route_decision_t route = {.lead = NULL, .co_count = 0, .rule = NULL, .reason = ""};
-    if (!triage && self->setup.matrix) {
+    if (!triage) {
         query.category = category->value;
         triage = sq_matrix_route(self->setup.matrix, &query, NULL, 0, &route) != 0;
     }
-    else if (!self->setup.matrix)
-        triage = true;
     else
         snprintf(route.reason, sizeof route.reason,
                  "the classifier is unsure of the category: the dispatch desk decides");
     const sq_category_t *known = category->value
                                      ? sq_catalog_category(self->setup.catalog, category->value)
                                      : NULL;
+    const sq_region_t *region = item.region ? sq_catalog_region(self->setup.catalog, item.region)
+                                            : NULL;
     json_t *co = json_array();
     for (size_t i = 0; !triage && i < route.co_count; i++)
         json_array_append_new(co, json_pack("{s:s, s:s}", "id", route.co[i], "name",
                                             s_department_name(self, route.co[i])));
     sq_type_t type_value = SQ_TYPE_NONE;
     sq_urgency_t urgency_value;
-    const char *urgency = decisions[CLASSIFY_URGENCY].value;
-    json_object_set_new(answer, "category", category->value ? json_string(category->value)
-                                                            : json_null());
-    json_object_set_new(answer, "category_name", known ? json_string(known->name) : json_null());
-    json_object_set_new(answer, "type",
-                        type->value && sq_type_parse(type->value, &type_value) == 0
-                            ? json_string(sq_type_label(type_value)) : json_null());
-    json_object_set_new(answer, "urgency",
-                        urgency && sq_urgency_parse(urgency, &urgency_value) == 0
-                            ? json_string(sq_urgency_label(urgency_value)) : json_null());
-    json_object_set_new(answer, "region", region ? json_string(region->id) : json_null());
-    json_object_set_new(answer, "region_name", region ? json_string(region->name) : json_null());
-    json_object_set_new(answer, "setting", setting ? json_string(setting) : json_null());
-    json_object_set_new(answer, "lead_department",
-                        !triage && route.lead ? json_string(route.lead) : json_null());
-    json_object_set_new(answer, "lead_department_name",
-                        !triage && route.lead ? json_string(s_department_name(self, route.lead))
-                                              : json_null());
-    json_object_set_new(answer, "co_departments", co);
-    json_object_set_new(answer, "confidence", json_real(s_round3(share)));
-    json_object_set_new(answer, "triage", json_boolean(triage));
-    json_object_set_new(answer, "rule", route.rule && !triage ? json_string(route.rule) : json_null());
-    json_object_set_new(answer, "explanation", json_string(route.reason));
-    for (int target = 0; target < CLASSIFY_TARGETS; target++) {
-        free(decisions[target].all);
-        json_decref(decisions[target].why);
-    }
-    s_complaint_free(&complaint);
+    bool lead = !triage && route.lead;
+    json_t *answer = json_pack(
+        "{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:o, s:f, s:b, s:s?, s:s}",
+        "category", category->value, "category_name", known ? known->name : NULL, "type",
+        type && sq_type_parse(type, &type_value) == 0 ? sq_type_label(type_value) : NULL,
+        "urgency",
+        urgency && sq_urgency_parse(urgency, &urgency_value) == 0 ? sq_urgency_label(urgency_value)
+                                                                 : NULL,
+        "region", item.region, "region_name", region ? region->name : NULL, "setting",
+        query.setting, "lead_department", lead ? route.lead : NULL, "lead_department_name",
+        lead ? s_department_name(self, route.lead) : NULL, "co_departments", co, "confidence",
+        s_round3(share), "triage", triage, "rule", !triage ? route.rule : NULL, "explanation",
+        route.reason);
+    s_item_free(&item);
     json_decref(envelope);
     return sq_reply_new("200", answer);
 }

@@ -97,6 +97,17 @@ static zmsg_t *s_failed(sq_db_t *db, const char *id, const char *reason, const c
     return reply;
 }
 
+//  "passive" NUMBER: the acknowledgement went in the passive reply.
+static zmsg_t *s_passive(sq_db_t *db, const char *number)
+{
+    PGresult *result = sq_db_exec(db, "outbox_passive", 1, (const char *[]){number});
+    if (!result)
+        return sq_reply_error("503", NULL, "the database cannot be reached; retry");
+    bool done = PQntuples(result) == 1;
+    PQclear(result);
+    return sq_reply_new("200", json_pack("{s:s, s:b}", "number", number, "done", done));
+}
+
 //  "follow" JSON: every field checked before it reaches the database.
 static zmsg_t *s_follow(sq_db_t *db, const char *text)
 {
@@ -164,21 +175,11 @@ zmsg_t *outbox_answer(sq_db_t *db, zmsg_t *request)
     else if ((streq(verb, "passive") || streq(verb, "status")) && args[0] && !args[1]) {
         if (!sq_number_valid(args[0]))
             reply = sq_reply_error("400", "number", "not a work-order number");
-        else {
-            const char *values[] = {args[0]};
-            bool passive = streq(verb, "passive");
-            PGresult *result = sq_db_exec(db, passive ? "outbox_passive" : "outbox_status", 1, values);
-            if (passive && result && PQntuples(result) == 1) {
-                PQclear(result);
-                reply = sq_reply_new("200", json_pack("{s:s, s:b}", "number", args[0], "done", 1));
-            }
-            else if (passive && result) {
-                PQclear(result);
-                reply = sq_reply_new("200", json_pack("{s:s, s:b}", "number", args[0], "done", 0));
-            }
-            else
-                reply = s_json_or_missing(result, "no such work order");
-        }
+        else if (streq(verb, "status"))
+            reply = s_json_or_missing(sq_db_exec(db, "outbox_status", 1, (const char *[]){args[0]}),
+                                      "no such work order");
+        else
+            reply = s_passive(db, args[0]);
     }
     else
         reply = sq_reply_error("400", NULL, "unknown verb or wrong arguments (see suqiu.outbox)");

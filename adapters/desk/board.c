@@ -82,11 +82,8 @@ void board_new_complaint(void *app, sq_http_request_t *request)
     //  The operator's work order, as the hotline API would take it: its key minted here.
     json_t *consent = json_incref(json_object_get(body, "reporter_consent"));
     json_object_del(body, "reporter_consent");
-    char random[25], received_at[40];
-    time_t now = time(NULL) + 8 * 3600;
-    struct tm broken;
-    gmtime_r(&now, &broken);
-    strftime(received_at, sizeof received_at, "%Y-%m-%dT%H:%M:%S+08:00", &broken);
+    char random[25], received_at[SQ_TIME_TEXT_MAX];
+    sq_time_format((int64_t) time(NULL), received_at, sizeof received_at);
     if (sq_token_random_hex(random, 12)) {
         json_decref(body);
         json_decref(consent);
@@ -390,8 +387,9 @@ void board_config_check(void *app, sq_http_request_t *request)
 {
     desk_t *self = (desk_t *) app;
     const char *problem = NULL;
-    json_t *body = sq_http_body(request, NULL) && *sq_http_body(request, NULL)
-                       ? sq_http_json_body(request, &problem) : json_object();
+    size_t length = 0;
+    sq_http_body(request, &length);
+    json_t *body = length ? sq_http_json_body(request, &problem) : json_object();   //  none: a check
     if (!json_is_object(body)) {
         json_decref(body);
         s_error(request, 400, problem ? problem : "send a JSON object, e.g. {\"reload\": true}");

@@ -306,12 +306,9 @@ desk_t *desk_new(const sq_config_t *config)
         desk_destroy(&self);
         return NULL;
     }
-    sq_submit_setup_t submit = {.broker_endpoint = config->broker_client_endpoint,
-                                .timeout_ms = config->desk_broker_timeout_ms,
-                                .retries = config->desk_broker_retries};
-    self->submit = sq_submit_new(&submit, error, sizeof error);
+    self->submit = sq_submit_open(config, config->desk_broker_timeout_ms,
+                                  config->desk_broker_retries, NULL, false);
     if (!self->submit) {
-        sq_error("%s", error);
         desk_destroy(&self);
         return NULL;
     }

@@ -28,20 +28,9 @@ email_t *email_new(const sq_config_t *config, bool listen)
     sq_mail_init();
     //  ingest keeps no spool: the file is the durable copy, and one not taken now (451) is
     //  taken when ingest runs again; the listening adapter owns the channel's spool
-    char *spool_dir = listen ? sq_config_spool_dir(config) : NULL;
-    sq_submit_setup_t submit = {
-        .broker_endpoint = config->broker_client_endpoint,
-        .timeout_ms = config->email_broker_timeout_ms,
-        .retries = config->email_broker_retries,
-        .spool_dir = spool_dir,
-        .channels = s_channels,
-        .replay_interval_ms = config->spool_replay_ms,
-    };
-    char error[512];
-    self->submit = sq_submit_new(&submit, error, sizeof error);
-    free(spool_dir);
+    self->submit = sq_submit_open(config, config->email_broker_timeout_ms,
+                                  config->email_broker_retries, s_channels, listen);
     if (!self->submit) {
-        sq_error("%s", error);
         email_destroy(&self);
         return NULL;
     }

@@ -39,11 +39,16 @@ static void s_sha256_hex(const char *bytes, size_t length, char out[65])
         snprintf(out + 2 * i, 3, "%02x", digest[i]);
 }
 
-//  A file for extra.attachments / a follow-up's detail.attachments.
-static json_t *s_file(const char *name, const char *type, const char *bytes, size_t length)
+//  A file for extra.attachments / a follow-up's detail.attachments; sha256 (hex) when known,
+//  else NULL to compute it.
+static json_t *s_file(const char *name, const char *type, const char *bytes, size_t length,
+                      const char *sha256)
 {
     char sha[65];
-    s_sha256_hex(bytes, length, sha);
+    if (sha256)
+        snprintf(sha, sizeof sha, "%s", sha256);
+    else
+        s_sha256_hex(bytes, length, sha);
     char *data = s_base64(bytes, length);
     json_t *file = json_pack("{s:s, s:s, s:s, s:s}", "file_name", name, "content_type", type,
                              "sha256", sha, "data", data);
@@ -66,21 +71,6 @@ static void s_external_id(const char *message_id, char *out, size_t size)
     }
 }
 
-//  The first chars characters of text on one line: a new string.
-static char *s_cut(const char *text, size_t chars)
-{
-    size_t at = 0, seen = 0;
-    while (text[at] && seen < chars) {
-        at++;
-        while ((text[at] & 0xC0) == 0x80)
-            at++;
-        seen++;
-    }
-    char *copy = (char *) zmalloc(at + 1);
-    memcpy(copy, text, at);
-    return copy;
-}
-
 //  The mail's attachments as files, and what was too large to keep, listed.
 static json_t *s_attachments(const sq_mail_t *mail, json_t **too_large)
 {
@@ -96,7 +86,7 @@ static json_t *s_attachments(const sq_mail_t *mail, json_t **too_large)
                                                         part->sha256));
         else
             json_array_append_new(files, s_file(part->filename, part->content_type, part->bytes,
-                                                part->size));
+                                                part->size, part->sha256));
     }
     return files;
 }
@@ -104,13 +94,9 @@ static json_t *s_attachments(const sq_mail_t *mail, json_t **too_large)
 //  When the mail was written (its Date), else now; never in the future.
 static void s_received_at(const sq_mail_t *mail, char *out, size_t size)
 {
-    time_t now = time(NULL);
-    time_t when = mail && sq_mail_date_epoch(mail) > 0 && sq_mail_date_epoch(mail) <= now
-                      ? (time_t) sq_mail_date_epoch(mail) : now;
-    when += 8 * 3600;
-    struct tm broken;
-    gmtime_r(&when, &broken);
-    strftime(out, size, "%Y-%m-%dT%H:%M:%S+08:00", &broken);
+    int64_t now = (int64_t) time(NULL);
+    int64_t written = mail ? sq_mail_date_epoch(mail) : 0;
+    sq_time_format(written > 0 && written <= now ? written : now, out, size);
 }
 
 //  Where the hub's answers go: the sender, threaded to the citizen's message.
@@ -176,7 +162,7 @@ static void s_new(const sq_config_t *config, sq_submit_t *submit, json_t *envelo
 static void s_follow(sq_submit_t *submit, const sq_mail_t *mail, const char *external_id,
                      const char *number, email_take_result_t *result)
 {
-    char received_at[40];
+    char received_at[SQ_TIME_TEXT_MAX];
     s_received_at(mail, received_at, sizeof received_at);
     json_t *too_large;
     json_t *files = s_attachments(mail, &too_large);
@@ -218,12 +204,12 @@ static void s_follow(sq_submit_t *submit, const sq_mail_t *mail, const char *ext
 static json_t *s_undecodable(const sq_mail_t *mail, const char *external_id, const char *bytes,
                              size_t length, const char *why)
 {
-    char received_at[40];
+    char received_at[SQ_TIME_TEXT_MAX];
     s_received_at(mail, received_at, sizeof received_at);
     const char *subject = sq_mail_subject(mail);
-    char *title = s_cut(*subject ? subject : "无法解码的邮件", S_TITLE_CHARS);
+    char *title = sq_utf8_first_line(*subject ? subject : "无法解码的邮件", S_TITLE_CHARS);
     json_t *files = json_array();
-    json_array_append_new(files, s_file("original.eml", "message/rfc822", bytes, length));
+    json_array_append_new(files, s_file("original.eml", "message/rfc822", bytes, length, NULL));
     char *content = zsys_sprintf("（这封邮件的正文无法解码：%s。原文已作为附件 original.eml "
                                  "保存，请人工阅读。）", why);
     json_t *envelope = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:o, s:o, s:b}}", "channel",
@@ -276,25 +262,23 @@ void email_take(const sq_config_t *config, sq_submit_t *submit, const char *byte
     if (sq_mail_work_order(mail, config->email_ack_domain, number, sizeof number))
         s_follow(submit, mail, external_id, number, result);
     if (result->code == 0) {
-        char received_at[40];
+        char received_at[SQ_TIME_TEXT_MAX];
         s_received_at(mail, received_at, sizeof received_at);
         const char *subject = sq_mail_subject(mail);
         const char *body = sq_mail_body(mail);
-        char *title = s_cut(*subject ? subject : (*body ? body : "（无主题）"), S_TITLE_CHARS);
-        for (char *c = title; *c; c++)
-            if (*c == '\n' || *c == '\r' || *c == '\t')
-                *c = ' ';
+        char *title = sq_utf8_first_line(*subject ? subject : (*body ? body : "（无主题）"),
+                                         S_TITLE_CHARS);
         json_t *too_large;
         json_t *files = s_attachments(mail, &too_large);
         //  a body longer than a complaint holds: cut there, and kept whole as a file
         char *content;
         size_t limit = (size_t) config->limits_content_max_chars;
         if (sq_utf8_length(body) > limit) {
-            char *cut = s_cut(body, limit - 40);
+            char *cut = sq_utf8_prefix(body, limit - 40);
             content = zsys_sprintf("%s……（邮件正文较长，全文见附件 正文.txt）", cut);
             free(cut);
             json_array_append_new(files, s_file("正文.txt", "text/plain; charset=utf-8", body,
-                                                strlen(body)));
+                                                strlen(body), NULL));
         }
         else
             content = strdup(*body ? body : "（邮件没有正文）");

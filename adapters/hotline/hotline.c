@@ -200,20 +200,9 @@ hotline_t *hotline_new(const sq_config_t *config)
     self->config = config;
     self->limits = (sq_limits_t){config->limits_title_max_chars, config->limits_content_max_chars,
                                  config->limits_field_max_chars};
-    char *spool_dir = sq_config_spool_dir(config);
-    sq_submit_setup_t submit = {
-        .broker_endpoint = config->broker_client_endpoint,
-        .timeout_ms = config->hotline_broker_timeout_ms,
-        .retries = config->hotline_broker_retries,
-        .spool_dir = spool_dir,
-        .channels = s_channels,
-        .replay_interval_ms = config->spool_replay_ms,
-    };
-    char error[512];
-    self->submit = sq_submit_new(&submit, error, sizeof error);
-    free(spool_dir);
+    self->submit = sq_submit_open(config, config->hotline_broker_timeout_ms,
+                                  config->hotline_broker_retries, s_channels, true);
     if (!self->submit) {
-        sq_error("%s", error);
         hotline_destroy(&self);
         return NULL;
     }

@@ -101,14 +101,6 @@ static int s_external_id(json_t *fields, char *out, size_t size, web_submission_
     return 0;
 }
 
-static void s_now_shanghai(char *out, size_t size)
-{
-    time_t now = time(NULL) + 8 * 3600;
-    struct tm broken;
-    gmtime_r(&now, &broken);
-    strftime(out, size, "%Y-%m-%dT%H:%M:%S+08:00", &broken);
-}
-
 //  The envelope of a submission (the caller's), or NULL with result filled.
 static json_t *s_envelope(web_t *self, json_t *fields, bool from_form, web_submission_t *result)
 {
@@ -175,8 +167,8 @@ static json_t *s_envelope(web_t *self, json_t *fields, bool from_form, web_submi
     const char *first = s_field(fields, "first_name"), *last = s_field(fields, "last_name");
     //  Chinese names are family name first.
     char *name = first || last ? zsys_sprintf("%s%s", last ? last : "", first ? first : "") : NULL;
-    char received_at[40];
-    s_now_shanghai(received_at, sizeof received_at);
+    char received_at[SQ_TIME_TEXT_MAX];
+    sq_time_format((int64_t) time(NULL), received_at, sizeof received_at);
     const char *consent = s_field(fields, "consent");
     json_t *extra = json_pack("{s:s}", "service_code", service_code);
     if (lat_text) {

@@ -54,26 +54,17 @@ web_t *web_new(const sq_config_t *config)
     char error[1024];
     char *catalog_dir = sq_config_catalog_dir(config);
     char *pages_dir = sq_config_pages_dir(config);
-    char *spool_dir = sq_config_spool_dir(config);
     self->catalog = sq_catalog_load(catalog_dir, error, sizeof error);
     if (self->catalog)
         self->pages = sq_template_load(pages_dir, error, sizeof error);
-    if (self->pages) {
-        sq_submit_setup_t submit = {
-            .broker_endpoint = config->broker_client_endpoint,
-            .timeout_ms = config->web_broker_timeout_ms,
-            .retries = config->web_broker_retries,
-            .spool_dir = spool_dir,
-            .channels = s_channels,
-            .replay_interval_ms = config->spool_replay_ms,
-        };
-        self->submit = sq_submit_new(&submit, error, sizeof error);
-    }
+    if (!self->pages)
+        sq_error("%s", error);
+    else
+        self->submit = sq_submit_open(config, config->web_broker_timeout_ms,
+                                      config->web_broker_retries, s_channels, true);
     free(catalog_dir);
     free(pages_dir);
-    free(spool_dir);
     if (!self->submit) {
-        sq_error("%s", error);
         web_destroy(&self);
         return NULL;
     }

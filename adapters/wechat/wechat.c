@@ -14,6 +14,7 @@
 #include "sq_number.h"
 #include "sq_submit.h"
 #include "sq_token.h"
+#include "sq_utf8.h"
 #include "sq_wechat.h"
 
 #define S_CHANNEL "wechat"
@@ -72,33 +73,10 @@ static void s_verify(void *app, sq_http_request_t *request)
 //  --------------------------------------------------------------------------
 //  What a message becomes
 
-//  At most chars characters of text, cut at a character's start: a new string.
-static char *s_first_chars(const char *text, size_t chars)
-{
-    size_t at = 0, seen = 0;
-    while (text[at] && seen < chars) {
-        at++;
-        while ((text[at] & 0xC0) == 0x80)
-            at++;
-        seen++;
-    }
-    char *copy = (char *) zmalloc(at + 1);
-    memcpy(copy, text, at);
-    //  one line for a title
-    for (char *c = copy; *c; c++)
-        if (*c == '\n' || *c == '\r' || *c == '\t')
-            *c = ' ';
-    return copy;
-}
-
 //  CreateTime (seconds) as ISO-8601 in Shanghai; now when it is not given.
 static void s_received_at(const char *create_time, char *out, size_t size)
 {
-    time_t when = create_time ? (time_t) strtoll(create_time, NULL, 10) : time(NULL);
-    when += 8 * 3600;
-    struct tm broken;
-    gmtime_r(&when, &broken);
-    strftime(out, size, "%Y-%m-%dT%H:%M:%S+08:00", &broken);
+    sq_time_format(create_time ? strtoll(create_time, NULL, 10) : (int64_t) time(NULL), out, size);
 }
 
 //  The kind of a message that makes or adds to a complaint, or NULL.
@@ -171,7 +149,7 @@ static char *s_status_text(wechat_t *self, const char *number)
 static int s_follow(wechat_t *self, const sq_wechat_message_t *message, const char *key,
                     const char *kind, const char *content, char *number, size_t size)
 {
-    char received_at[40];
+    char received_at[SQ_TIME_TEXT_MAX];
     s_received_at(message->create_time, received_at, sizeof received_at);
     json_t *follow = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:o, s:s}", "channel", S_CHANNEL,
                                "external_id", key, "sender", message->from_user_name, "minutes",
@@ -195,9 +173,9 @@ static int s_follow(wechat_t *self, const sq_wechat_message_t *message, const ch
 static char *s_new_complaint(wechat_t *self, const sq_wechat_message_t *message, const char *key,
                              const char *content, unsigned *http_status)
 {
-    char received_at[40];
+    char received_at[SQ_TIME_TEXT_MAX];
     s_received_at(message->create_time, received_at, sizeof received_at);
-    char *title = streq(message->msg_type, "text") ? s_first_chars(content, S_TITLE_CHARS)
+    char *title = streq(message->msg_type, "text") ? sq_utf8_first_line(content, S_TITLE_CHARS)
                   : strdup(streq(message->msg_type, "image") ? "微信图片" : "微信位置");
     json_t *envelope = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:{s:{s:s, s:s, s:i}, s:o}}", "channel", S_CHANNEL,
@@ -379,19 +357,9 @@ wechat_t *wechat_new(const sq_config_t *config)
         wechat_destroy(&self);
         return NULL;
     }
-    char *spool_dir = sq_config_spool_dir(config);
-    sq_submit_setup_t submit = {
-        .broker_endpoint = config->broker_client_endpoint,
-        .timeout_ms = config->wechat_broker_timeout_ms,
-        .retries = config->wechat_broker_retries,
-        .spool_dir = spool_dir,
-        .channels = s_channels,
-        .replay_interval_ms = config->spool_replay_ms,
-    };
-    self->submit = sq_submit_new(&submit, error, sizeof error);
-    free(spool_dir);
+    self->submit = sq_submit_open(config, config->wechat_broker_timeout_ms,
+                                  config->wechat_broker_retries, s_channels, true);
     if (!self->submit) {
-        sq_error("%s", error);
         wechat_destroy(&self);
         return NULL;
     }
