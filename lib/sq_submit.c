@@ -1,7 +1,9 @@
 /*  sq_submit: pooled MDP clients, the spool and its replay (see sq_submit.h). */
 #include "sq_submit.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "sq_alloc.h"
@@ -305,6 +307,25 @@ static void *s_replay(void *arg)
 //  --------------------------------------------------------------------------
 //  Life cycle
 
+//  Make path and the folders above it (0700).  Adapters started together make them at once,
+//  so a folder another made meanwhile is no error.  0, or -1 with errno set.
+static int s_make_folders(const char *path)
+{
+    char *partial = sq_strdup(path);
+    int rc = 0;
+    for (char *slash = strchr(partial + 1, '/'); rc == 0; slash = strchr(slash + 1, '/')) {
+        if (slash)
+            *slash = 0;
+        if (mkdir(partial, 0700) && errno != EEXIST)
+            rc = -1;
+        if (!slash)
+            break;
+        *slash = '/';
+    }
+    free(partial);
+    return rc;
+}
+
 sq_submit_t *sq_submit_new(const sq_submit_setup_t *setup, char *error, size_t error_size)
 {
     sq_submit_t *self = (sq_submit_t *) sq_alloc(sizeof *self);
@@ -317,7 +338,7 @@ sq_submit_t *sq_submit_new(const sq_submit_setup_t *setup, char *error, size_t e
     pthread_cond_init(&self->stop_signal, NULL);
     self->idle_clients = zlist_new();
     if (setup->spool_dir && setup->channels) {
-        if (zsys_dir_create("%s", setup->spool_dir)) {
+        if (s_make_folders(setup->spool_dir)) {
             snprintf(error, error_size, "cannot make the spool folder %s: %s", setup->spool_dir,
                      strerror(errno));
             sq_submit_destroy(&self);

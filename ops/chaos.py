@@ -364,11 +364,21 @@ def main():
         if not waiting or time.monotonic() >= drain_deadline:
             break
         time.sleep(1.0)
-    for key, receipt in driver.receipts.items():
-        found = hub.lookup_number("hotline12345", receipt) if key[0] == "hotline" \
-            else hub.lookup_token(receipt)
-        if found and numbers.get(key) == [found]:
-            driver.acked[key] = found
+    # Each receipt is asked until it gives its number (an adapter just restarted, or whose
+    # spool has not yet marked the replayed item done, answers "still pending" for a while).
+    unresolved = dict(driver.receipts)
+    resolve_deadline = max(drain_deadline, time.monotonic() + 15)
+    while unresolved:
+        for key, receipt in list(unresolved.items()):
+            found = hub.lookup_number("hotline12345", receipt) if key[0] == "hotline" \
+                else hub.lookup_token(receipt)
+            if found and numbers.get(key) == [found]:
+                driver.acked[key] = found
+                del unresolved[key]
+        if not unresolved or time.monotonic() >= resolve_deadline:
+            break
+        time.sleep(1.0)
+        numbers = committed_numbers(hub, run_id)
     lost = sum(1 for key, number in driver.acked.items()
                if number is None or numbers.get(key) != [number])
     duplicated = sum(1 for values in numbers.values() if len(values) > 1) + driver.conflicts

@@ -3,11 +3,13 @@
     the journal files removed once nothing waits. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "sq_spool.h"
+#include "sq_submit.h"
 #include "suites.h"
 
 static char *s_folder(void)
@@ -169,6 +171,49 @@ START_TEST(a_folder_that_cannot_be_made_is_a_clear_error)
 }
 END_TEST
 
+//  Adapters started at once (make run starts four) each make the spools' folder: every one
+//  of them opens its spool, whichever made the folder.
+typedef struct {
+    char dir[128];
+    const char *channels[2];
+    sq_submit_t *submit;
+    char error[256];
+} s_starter_t;
+
+static void *s_start(void *arg)
+{
+    s_starter_t *starter = (s_starter_t *) arg;
+    sq_submit_setup_t setup = {.broker_endpoint = "tcp://127.0.0.1:9", .timeout_ms = 100,
+                               .retries = 1, .spool_dir = starter->dir,
+                               .channels = starter->channels, .replay_interval_ms = 1000};
+    starter->submit = sq_submit_new(&setup, starter->error, sizeof starter->error);
+    return NULL;
+}
+
+START_TEST(adapters_started_together_all_open_their_spools)
+{
+    static const char *const channels[] = {"hotline12345", "web", "wechat", "email"};
+    for (int round = 0; round < 20; round++) {
+        char *folder = s_folder();
+        s_starter_t starters[4];
+        pthread_t threads[4];
+        for (int i = 0; i < 4; i++) {
+            memset(&starters[i], 0, sizeof starters[i]);
+            snprintf(starters[i].dir, sizeof starters[i].dir, "%s/var/spool", folder);
+            starters[i].channels[0] = channels[i];
+            pthread_create(&threads[i], NULL, s_start, &starters[i]);
+        }
+        for (int i = 0; i < 4; i++) {
+            pthread_join(threads[i], NULL);
+            ck_assert_msg(starters[i].submit != NULL, "%s: %s", channels[i], starters[i].error);
+            sq_submit_destroy(&starters[i].submit);
+        }
+        s_remove(folder);
+        free(folder);
+    }
+}
+END_TEST
+
 Suite *test_spool_suite(void)
 {
     Suite *suite = suite_create("spool");
@@ -177,6 +222,7 @@ Suite *test_spool_suite(void)
     tcase_add_test(tc, a_torn_record_at_the_end_is_cut_off);
     tcase_add_test(tc, one_owner_at_a_time_and_readers_beside_it);
     tcase_add_test(tc, a_folder_that_cannot_be_made_is_a_clear_error);
+    tcase_add_test(tc, adapters_started_together_all_open_their_spools);
     suite_add_tcase(suite, tc);
     return suite;
 }
