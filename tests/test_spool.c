@@ -1,6 +1,7 @@
 /*  test_spool: the durable spool, as an adapter uses it: items kept across a restart in the
     order they came, done marks, a torn record at the end cut off, one owner at a time, and
     the journal files removed once nothing waits. */
+#include <czmq.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -193,6 +194,7 @@ static void *s_start(void *arg)
 START_TEST(adapters_started_together_all_open_their_spools)
 {
     static const char *const channels[] = {"hotline12345", "web", "wechat", "email"};
+    zsys_init();   //  once, as a process's main does before its threads (czmq's is not reentrant)
     for (int round = 0; round < 20; round++) {
         char *folder = s_folder();
         s_starter_t starters[4];
